@@ -1,0 +1,59 @@
+"""Settings for the drop-in front desk, read from the environment."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Empty means the SQLite file in instance/; postgresql://… for larger deployments.
+    DATABASE_URL = os.environ.get("DATABASE_URL", "")
+    SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "instance" / "dropin.sqlite3"))
+
+    SERVICE_NAME = os.environ.get("SERVICE_NAME", "Throughcare drop-in")
+    SERVICE_PHONE = os.environ.get("SERVICE_PHONE", "0141 248 1763")
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    DROPIN_WEEKDAYS = os.environ.get("DROPIN_WEEKDAYS", "mon,wed,fri")
+    DROPIN_START = os.environ.get("DROPIN_START", "13:00")
+    DROPIN_END = os.environ.get("DROPIN_END", "15:00")
+    CHECKIN_OPENS_BEFORE_MINUTES = _env_int("CHECKIN_OPENS_BEFORE_MINUTES", 15)
+
+    # Where visitors' phones reach the app, for the ticket's QR code; empty means
+    # the address the kiosk itself used.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # Minutes with staff assumed until the day has real figures.
+    DEFAULT_VISIT_MINUTES = _env_int("DEFAULT_VISIT_MINUTES", 20)
+    KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 60)
+    KIOSK_TICKET_SECONDS = _env_int("KIOSK_TICKET_SECONDS", 30)
+    POLL_SECONDS = _env_int("POLL_SECONDS", 2)
+
+    WTF_CSRF_TIME_LIMIT = None  # a staff screen stays open all session; the token lives as long as the login
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 64 * 1024
+    # argon2id, OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_KIB = 19 * 1024
+    ARGON2_PARALLELISM = 1
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "") == "1"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only"
+    WTF_CSRF_ENABLED = False
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 1024

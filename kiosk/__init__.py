@@ -1,0 +1,111 @@
+"""The drop-in front desk: kiosk check-in, live queue, Call next and the waiting-room display."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from htmx_flask import Htmx
+from werkzeug.exceptions import HTTPException
+
+from . import db
+from .errors import Refused
+
+csrf = CSRFProtect()
+htmx = Htmx()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None, **overrides):
+    """Build the app from a config class (default from KIOSK_CONFIG, else development) plus overrides."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    from config import DevelopmentConfig  # noqa: PLC0415 - config.py sits beside the package
+    app.config.from_object(config or os.environ.get("KIOSK_CONFIG") or DevelopmentConfig)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    from .auth import login_manager
+    login_manager.init_app(app)
+
+    from . import filters
+    filters.init_app(app)
+
+    from .auth.routes import bp as auth_bp
+    from .checkin.routes import bp as checkin_bp
+    from .display.routes import bp as display_bp
+    from .staff.routes import bp as staff_bp
+    from .ticket.routes import bp as ticket_bp
+    for blueprint in (auth_bp, checkin_bp, display_bp, staff_bp, ticket_bp):
+        app.register_blueprint(blueprint)
+
+    from .cli import register
+    register(app)
+    _register_errors(app)
+    _register_headers(app)
+
+    if not app.config.get("SKIP_MIGRATE"):
+        from .migrations import migrate
+        with app.app_context():
+            migrate()
+    return app
+
+
+def _instance_secret(app):
+    """A secret key made once per install and kept in instance/, so sign-ins survive a restart."""
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _register_errors(app):
+    def render_error(status, message):
+        template = "_error_fragment.html" if request.htmx else "error.html"
+        response = app.make_response((render_template(template, status=status, message=message), status))
+        if request.htmx:
+            response.headers["HX-Retarget"] = "#flash"
+            response.headers["HX-Reswap"] = "innerHTML"
+            response.headers["HX-Trigger"] = "queue-changed"
+        return response
+
+    @app.errorhandler(Refused)
+    def refused(error):
+        return render_error(error.status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_error(400, "This form has expired or was not sent from this app. "
+                                 "Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        messages = {
+            400: "Something in that request was not right. Go back and try again.",
+            403: "You do not have access to that page.",
+            404: "There is nothing at this address.",
+            405: "That page cannot be used that way.",
+            413: "That was too much to send at once.",
+        }
+        description = error.description if error.description and error.code == 403 else None
+        return render_error(error.code, description or messages.get(error.code, error.name))
+
+
+def _register_headers(app):
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            "form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

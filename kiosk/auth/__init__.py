@@ -1,0 +1,98 @@
+"""Staff sign-in: Flask-Login sessions, argon2id password hashes and role checks."""
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app, session
+from flask_login import LoginManager, current_user
+
+from ..models import ROLES, StaffUser
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    try:
+        return StaffUser.get_or_none((StaffUser.id == int(user_id)) & StaffUser.active)
+    except ValueError:
+        return None
+
+
+def hasher():
+    app = current_app._get_current_object()
+    if "password_hasher" not in app.extensions:
+        app.extensions["password_hasher"] = PasswordHasher(
+            time_cost=app.config["ARGON2_TIME_COST"],
+            memory_cost=app.config["ARGON2_MEMORY_KIB"],
+            parallelism=app.config["ARGON2_PARALLELISM"],
+        )
+    return app.extensions["password_hasher"]
+
+
+def hash_password(password):
+    return hasher().hash(password)
+
+
+def check_password(user, password):
+    try:
+        hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        user.save(only=[StaffUser.password_hash])
+    return True
+
+
+# A password for users that do not exist, so a wrong username costs the same time as a wrong password.
+_DUMMY = {}
+
+
+def authenticate(username, password):
+    user = StaffUser.get_or_none(StaffUser.username == username.strip().lower())
+    if user is None or not user.active:
+        if "hash" not in _DUMMY:
+            _DUMMY["hash"] = hash_password("not a real password")
+        try:
+            hasher().verify(_DUMMY["hash"], password)
+        except VerificationError:
+            pass
+        return None
+    return user if check_password(user, password) else None
+
+
+def create_user(username, display_name, role, password):
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    return StaffUser.create(username=username.strip().lower(), display_name=display_name.strip(),
+                            role=role, password_hash=hash_password(password))
+
+
+def roles_required(*roles):
+    """Signed-in staff with one of these roles (any role when none are named)."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+staff_required = roles_required()
+
+
+def signed_in_cheaply():
+    """Whether the signed session cookie names a user, without a database read.
+
+    Used only on polling endpoints to answer "nothing changed" with a single
+    query; anything that renders data goes through staff_required.
+    """
+    return bool(session.get("_user_id"))

@@ -1,0 +1,23 @@
+"""Domain errors that services raise and views turn into a clear message and a 4xx."""
+
+
+class Refused(Exception):
+    """The action is not possible as asked; the message says why, in the office's words."""
+    status = 409
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(Refused):
+    status = 404
+
+
+class CheckInClosed(Refused):
+    status = 409
+
+
+class StaleTicket(Refused):
+    """Someone else moved the ticket since this screen showed it."""
+    status = 409

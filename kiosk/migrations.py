@@ -1,0 +1,59 @@
+"""Schema migrations, applied in order at start-up and by `flask migrate`.
+
+A new database is created at the current schema in one step and every known
+migration is recorded as applied. An existing database gets the migrations it
+has not had yet, each in its own transaction. A schema change adds a function
+to MIGRATIONS (using playhouse.migrate) and changes the models to match.
+"""
+from peewee import CharField, DateTimeField, Model
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+
+from .db import database, is_sqlite
+from .models import MODELS, QueueState, Room
+from .schedule import utcnow
+
+
+class SchemaMigration(Model):
+    name = CharField(max_length=100, unique=True)
+    applied_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def _initial(migrator):
+    """The first released schema; a new database is created from the models."""
+
+
+MIGRATIONS = [
+    ("0001_initial", _initial),
+]
+
+DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
+
+
+def migrate():
+    """Bring the database to the current schema. Returns the names applied."""
+    database.create_tables([SchemaMigration], safe=True)
+    applied = {row.name for row in SchemaMigration.select(SchemaMigration.name)}
+    done = []
+    if not QueueState.table_exists():
+        with database.atomic():
+            database.create_tables(MODELS)
+            QueueState.create(id=1, version=0)
+            for position, name in enumerate(DEFAULT_ROOMS):
+                Room.create(name=name, position=position)
+            for name, _ in MIGRATIONS:
+                SchemaMigration.create(name=name)
+                done.append(name)
+        return done
+    migrator = SqliteMigrator(database) if is_sqlite() else PostgresqlMigrator(database)
+    for name, step in MIGRATIONS:
+        if name in applied:
+            continue
+        with database.atomic():
+            step(migrator)
+            SchemaMigration.create(name=name)
+        done.append(name)
+    return done

@@ -1,0 +1,168 @@
+"""The drop-in's records: staff, rooms, sessions, tickets and the queue's version counter."""
+from flask_login import UserMixin
+from peewee import (
+    BigIntegerField, BooleanField, CharField, DateTimeField, ForeignKeyField,
+    IntegerField, Model, TextField,
+)
+
+from .db import database
+from .schedule import utcnow
+
+ROLES = ("reception", "keyworker", "manager")
+
+# Who the visit is for, as the kiosk asks it. Never anything about offences.
+VISIT_FOR = {
+    "self": "Myself",
+    "family": "Family or friend in prison",
+    "appointment": "Appointment",
+    "info": "Information only",
+}
+NEEDS = {
+    "housing": "Housing",
+    "drugs_alcohol": "Drugs and alcohol",
+    "health": "Health",
+    "money": "Money and benefits",
+    "family": "Family contact",
+    "visits": "Prison visits",
+    "work": "Work and training",
+    "other": "Something else",
+}
+STATES = {
+    "waiting": "Waiting",
+    "called": "Called",
+    "in_progress": "With staff",
+    "done": "Seen",
+    "no_show": "No-show",
+    "left": "Left",
+    "cancelled": "Cancelled",
+}
+ACTIVE_STATES = ("waiting", "called", "in_progress")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class StaffUser(UserMixin, BaseModel):
+    username = CharField(max_length=40, unique=True)
+    display_name = CharField(max_length=60)
+    role = CharField(max_length=20)
+    password_hash = CharField(max_length=255)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def has_role(self, *roles):
+        return self.role in roles
+
+
+class Room(BaseModel):
+    name = CharField(max_length=40, unique=True)
+    position = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    @classmethod
+    def in_use(cls):
+        return cls.select().where(cls.active).order_by(cls.position, cls.name)
+
+
+class DropInSession(BaseModel):
+    starts_at = DateTimeField()
+    ends_at = DateTimeField()
+    opens_at = DateTimeField()
+    extra = BooleanField(default=False)
+    checkin_closed_at = DateTimeField(null=True)
+    last_number = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("starts_at", "extra"), True),)
+
+    def accepts_checkins(self, now):
+        return self.opens_at <= now < self.ends_at and self.checkin_closed_at is None
+
+
+class Ticket(BaseModel):
+    session = ForeignKeyField(DropInSession, backref="tickets")
+    number = IntegerField()
+    # The only thing a QR code or a ticket URL carries: random, unguessable.
+    token = CharField(max_length=64, unique=True)
+    # Set by the kiosk form so a double tap or a resubmission finds the same ticket.
+    request_key = CharField(max_length=64, null=True, unique=True)
+    visit_for = CharField(max_length=20)
+    needs = CharField(max_length=200, default="")
+    name = CharField(max_length=40, null=True)
+    source = CharField(max_length=20, default="kiosk")
+    priority = BooleanField(default=False)
+    state = CharField(max_length=20, default="waiting")
+    requested_staff = ForeignKeyField(StaffUser, null=True, backref="+")
+    room = ForeignKeyField(Room, null=True, backref="+")
+    called_by = ForeignKeyField(StaffUser, null=True, backref="+")
+    call_count = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+    called_at = DateTimeField(null=True)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    outcome = TextField(null=True)
+
+    class Meta:
+        indexes = (
+            (("session", "number"), True),
+            (("session", "state"), False),
+            (("state", "finished_at"), False),
+        )
+
+    @property
+    def need_labels(self):
+        return [NEEDS[code] for code in self.need_codes if code in NEEDS]
+
+    @property
+    def need_codes(self):
+        return [code for code in self.needs.split(",") if code]
+
+    @property
+    def state_label(self):
+        return STATES.get(self.state, self.state)
+
+    @property
+    def visit_for_label(self):
+        return VISIT_FOR.get(self.visit_for, self.visit_for)
+
+    @property
+    def is_active(self):
+        return self.state in ACTIVE_STATES
+
+
+class DeskAssignment(BaseModel):
+    """Which room or desk a member of staff is calling people to in a session."""
+    session = ForeignKeyField(DropInSession, backref="desks")
+    staff = ForeignKeyField(StaffUser, backref="+")
+    room = ForeignKeyField(Room, backref="+")
+
+    class Meta:
+        indexes = ((("session", "staff"), True),)
+
+
+class QueueState(BaseModel):
+    """One row whose version goes up in the same transaction as every queue change.
+
+    Polling screens send the version they rendered; an unchanged version costs
+    one primary-key read and a 204.
+    """
+    version = BigIntegerField(default=0)
+
+    @classmethod
+    def current(cls):
+        return cls.select(cls.version).where(cls.id == 1).scalar() or 0
+
+    @classmethod
+    def bump(cls):
+        cls.update(version=cls.version + 1).where(cls.id == 1).execute()
+
+
+MODELS = [StaffUser, Room, DropInSession, Ticket, DeskAssignment, QueueState]

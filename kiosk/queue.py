@@ -1,0 +1,233 @@
+"""The queue's state changes. Each function owns its transaction and bumps the queue version."""
+import secrets
+
+from peewee import JOIN, Case, IntegrityError, fn
+
+from .db import database, write_transaction
+from .errors import CheckInClosed, NotFound, Refused, StaleTicket
+from .models import NEEDS, VISIT_FOR, DeskAssignment, QueueState, Room, StaffUser, Ticket
+from .schedule import utcnow
+from .sessions import checkin_session, saved
+
+# action: (states it may start from, state it leaves the ticket in)
+ACTIONS = {
+    "call": (("waiting", "called"), "called"),
+    "start": (("called",), "in_progress"),
+    "finish": (("called", "in_progress"), "done"),
+    "no_show": (("called",), "no_show"),
+    "requeue": (("called", "no_show", "in_progress"), "waiting"),
+    "cancel": (("waiting", "called"), "cancelled"),
+    "left": (("waiting", "called"), "left"),
+}
+ACTION_VERBS = {
+    "call": "called", "start": "started", "finish": "finished", "no_show": "marked as a no-show",
+    "requeue": "put back to waiting", "cancel": "cancelled", "left": "marked as left",
+}
+
+
+def _clean_needs(needs):
+    codes = [code for code in needs if code in NEEDS]
+    return ",".join(dict.fromkeys(codes))
+
+
+def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
+             priority=False, session=None, now=None):
+    """Give the visitor the next number in the session taking check-ins.
+
+    A repeated request_key returns the ticket the first request made, so a
+    double tap or a resubmitted form never makes two tickets.
+    """
+    if visit_for not in VISIT_FOR:
+        raise Refused("Choose who the visit is for.")
+    now = now or utcnow()
+    with write_transaction():
+        if request_key:
+            existing = Ticket.get_or_none(Ticket.request_key == request_key)
+            if existing:
+                return existing
+        QueueState.bump()
+        session = session or checkin_session(now)
+        if session is None:
+            raise CheckInClosed("Check-in is closed just now.")
+        session = saved(session)
+        number = session.last_number + 1
+        type(session).update(last_number=number).where(type(session).id == session.id).execute()
+        try:
+            with database.atomic():
+                return Ticket.create(
+                    session=session, number=number, token=secrets.token_urlsafe(24),
+                    request_key=request_key or None, visit_for=visit_for,
+                    needs=_clean_needs(needs), name=(name or "").strip() or None,
+                    source=source, priority=priority, created_at=now)
+        except IntegrityError:
+            # Only a request_key racing itself lands here; the other request holds the ticket.
+            existing = Ticket.get_or_none(Ticket.request_key == request_key)
+            if existing:
+                return existing
+            raise
+
+
+def call_order(staff=None):
+    """Priority first, then appointments and people asking for this worker, then longest wait."""
+    asked_for_me = (Ticket.requested_staff == staff.id) if staff is not None else False
+    return [
+        Ticket.priority.desc(),
+        Case(None, [((Ticket.visit_for == "appointment") | asked_for_me, 0)], 1),
+        # Someone asking for a particular worker waits for them before others take them.
+        Case(None, [(Ticket.requested_staff.is_null(False), 1)], 0),
+        Ticket.created_at,
+        Ticket.id,
+    ]
+
+
+def waiting(session, staff=None):
+    if session is None or session.id is None:
+        return []
+    return list(Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting"))
+                .order_by(*call_order(staff)))
+
+
+def current_visitor(session, staff):
+    """The ticket this worker has called or is seeing, if any."""
+    if session is None or session.id is None:
+        return None
+    return (Ticket.select().where((Ticket.session == session) & (Ticket.called_by == staff)
+                                  & Ticket.state.in_(("called", "in_progress")))
+            .order_by(Ticket.called_at.desc()).first())
+
+
+def desk_room(session, staff):
+    if session is None or session.id is None:
+        return None
+    desk = (DeskAssignment.select(DeskAssignment, Room).join(Room)
+            .where((DeskAssignment.session == session) & (DeskAssignment.staff == staff)).first())
+    return desk.room if desk else None
+
+
+def choose_room(session, staff, room_id):
+    room = Room.get_or_none((Room.id == room_id) & Room.active)
+    if room is None:
+        raise Refused("Choose one of the rooms on the list.")
+    with write_transaction():
+        QueueState.bump()
+        session = saved(session)
+        (DeskAssignment.insert(session=session, staff=staff, room=room)
+         .on_conflict(conflict_target=[DeskAssignment.session, DeskAssignment.staff],
+                      update={DeskAssignment.room: room.id})
+         .execute())
+    return room
+
+
+def call_next(session, staff, now=None):
+    """Call the ticket that should be seen next to this worker's room.
+
+    The version bump comes first, so the transaction holds the write lock
+    before it reads the queue: two workers pressing at once are served one
+    after the other and never get the same visitor.
+    """
+    now = now or utcnow()
+    if session is None or session.id is None:
+        raise Refused("Nobody is waiting.")
+    with write_transaction():
+        QueueState.bump()
+        room = desk_room(session, staff)
+        if room is None:
+            raise Refused("Choose your room or desk first.")
+        mine = current_visitor(session, staff)
+        if mine is not None:
+            raise Refused(f"You still have {mine.number}: press Done or No-show first.")
+        ticket = (Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting"))
+                  .order_by(*call_order(staff)).first())
+        if ticket is None:
+            raise Refused("Nobody is waiting.")
+        _apply(ticket, "call", staff, room, None, now)
+    return ticket
+
+
+def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=None, now=None):
+    """Apply a reception or desk action to a ticket, refusing it if the ticket has moved on."""
+    if action not in ACTIONS:
+        raise Refused("That action is not recognised.")
+    now = now or utcnow()
+    with write_transaction():
+        QueueState.bump()
+        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        if ticket is None:
+            raise NotFound("That ticket no longer exists.")
+        allowed_from, _ = ACTIONS[action]
+        if expected_state and ticket.state != expected_state:
+            raise StaleTicket(_moved_message(ticket))
+        if ticket.state not in allowed_from:
+            raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}: it cannot be "
+                          f"{ACTION_VERBS[action]} now.")
+        room = None
+        if action == "call":
+            room = Room.get_or_none((Room.id == room_id) & Room.active) if room_id else None
+            room = room or desk_room(ticket.session, staff) or ticket.room
+            if room is None:
+                raise Refused("Choose a room or desk to call them to.")
+        _apply(ticket, action, staff, room, outcome, now)
+    return ticket
+
+
+def set_priority(ticket_id, priority, expected_state=None):
+    with write_transaction():
+        QueueState.bump()
+        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        if ticket is None:
+            raise NotFound("That ticket no longer exists.")
+        if expected_state and ticket.state != expected_state:
+            raise StaleTicket(_moved_message(ticket))
+        if ticket.state not in ("waiting", "called"):
+            raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}: priority no longer applies.")
+        ticket.priority = priority
+        ticket.save(only=[Ticket.priority])
+    return ticket
+
+
+def _moved_message(ticket):
+    who = f" by {ticket.called_by.display_name}" if ticket.called_by_id and ticket.state != "waiting" else ""
+    return f"Ticket {ticket.number} has just been {ticket.state_label.lower()}{who}. The queue has been refreshed."
+
+
+def _apply(ticket, action, staff, room, outcome, now):
+    _, new_state = ACTIONS[action]
+    ticket.state = new_state
+    if action == "call":
+        ticket.room = room
+        ticket.called_by = staff
+        ticket.called_at = now
+        ticket.call_count += 1
+    elif action == "start":
+        ticket.started_at = now
+    elif action == "finish":
+        ticket.started_at = ticket.started_at or now
+        ticket.finished_at = now
+        ticket.outcome = (outcome or "").strip() or None
+    elif action in ("no_show", "cancel", "left"):
+        ticket.finished_at = now
+    elif action == "requeue":
+        ticket.room = None
+        ticket.called_by = None
+        ticket.started_at = None
+        ticket.finished_at = None
+    ticket.save()
+
+
+def session_tickets(session):
+    """Every ticket of the session with its room and caller, in one query."""
+    if session is None or session.id is None:
+        return []
+    caller = StaffUser.alias()
+    return list(Ticket.select(Ticket, Room, caller)
+                .join_from(Ticket, Room, JOIN.LEFT_OUTER, on=(Ticket.room == Room.id), attr="room")
+                .join_from(Ticket, caller, JOIN.LEFT_OUTER, on=(Ticket.called_by == caller.id), attr="called_by")
+                .where(Ticket.session == session).order_by(Ticket.number))
+
+
+def count_by_state(session):
+    if session is None or session.id is None:
+        return {}
+    rows = (Ticket.select(Ticket.state, fn.COUNT(Ticket.id).alias("n"))
+            .where(Ticket.session == session).group_by(Ticket.state).tuples())
+    return dict(rows)

@@ -1,0 +1,194 @@
+"""Reception's live queue and the keyworker's desk. Views are thin: forms in, services, render."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from htmx_flask import make_response
+
+from ..auth import signed_in_cheaply, staff_required
+from ..errors import Refused
+from ..estimates import counters
+from ..filters import local_time
+from ..models import Room
+from ..queue import (
+    call_next, check_in, choose_room, current_visitor, desk_room, move, session_tickets, set_priority, waiting,
+)
+from ..schedule import utcnow
+from ..sessions import close_checkin, open_extra_session, poll_key, reopen_checkin, staff_session
+from .forms import ExtraSessionForm, RoomForm, TicketActionForm, WalkInForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _done(message, back):
+    """After an action: htmx gets the message and a nudge to refresh; a plain form gets a redirect."""
+    if request.htmx:
+        response = make_response(render_template("_flash_fragment.html", message=message),
+                                 trigger="queue-changed")
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    flash(message)
+    return redirect(back, code=303)
+
+
+def _back():
+    return url_for("staff.desk") if request.form.get("from") == "desk" else url_for("staff.queue")
+
+
+def _refuse_form(form):
+    raise Refused(next(iter(form.errors.values()))[0])
+
+
+def _live(template, context):
+    """Polling: 204 for an unchanged version (one query), else the fragment."""
+    if not signed_in_cheaply():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for("auth.login")
+        return response
+    key = poll_key()
+    if request.args.get("v") == key:
+        return "", 204
+    if not current_user.is_authenticated:
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for("auth.login")
+        return response
+    return render_template(template, version=key, **context())
+
+
+@bp.route("/")
+@staff_required
+def home():
+    return redirect(url_for("staff.desk" if current_user.role == "keyworker" else "staff.queue"))
+
+
+def queue_context():
+    session = staff_session()
+    tickets = session_tickets(session)
+    return {
+        "session": session, "waiting": waiting(session), "now": utcnow(),
+        "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
+        "finished": [t for t in tickets if not t.is_active],
+        "counters": counters(session, tickets), "rooms": list(Room.in_use()),
+    }
+
+
+@bp.route("/queue")
+@staff_required
+def queue():
+    return render_template("staff/queue.html", version=poll_key(), walk_in=WalkInForm(),
+                           extra=ExtraSessionForm(), **queue_context())
+
+
+@bp.route("/queue/live")
+def queue_live():
+    return _live("staff/_queue.html", queue_context)
+
+
+@bp.route("/tickets/<int:ticket_id>", methods=["POST"])
+@staff_required
+def ticket_action(ticket_id):
+    form = TicketActionForm()
+    if not form.validate():
+        _refuse_form(form)
+    action = form.action.data
+    if action.startswith("priority"):
+        ticket = set_priority(ticket_id, action == "priority_on", form.expected_state.data)
+        return _done(f"Ticket {ticket.number} {'is now' if ticket.priority else 'is no longer'} a priority.", _back())
+    ticket = move(ticket_id, action, current_user._get_current_object(), form.expected_state.data,
+                  room_id=form.room.data, outcome=form.outcome.data)
+    messages = {
+        "call": f"Called {ticket.number} to {ticket.room.name if ticket.room else 'a room'}.",
+        "start": f"Started with {ticket.number}.",
+        "finish": f"{ticket.number} is done.",
+        "no_show": f"{ticket.number} marked as a no-show.",
+        "requeue": f"{ticket.number} is back in the queue.",
+        "cancel": f"{ticket.number} cancelled.",
+        "left": f"{ticket.number} marked as left.",
+    }
+    return _done(messages[action], _back())
+
+
+@bp.route("/walk-in", methods=["POST"])
+@staff_required
+def walk_in():
+    form = WalkInForm()
+    if not form.validate():
+        _refuse_form(form)
+    session = staff_session()
+    if session is None:
+        raise Refused("No drop-in session is on now. Open an extra session first.")
+    ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, source="reception",
+                      priority=form.priority.data, session=session)
+    return _done(f"Added {ticket.number}{' for ' + ticket.name if ticket.name else ''}.", url_for("staff.queue"))
+
+
+@bp.route("/session/close", methods=["POST"])
+@staff_required
+def close_session_checkin():
+    session = staff_session()
+    if session is None:
+        raise Refused("No drop-in session is on now.")
+    close_checkin(session)
+    return _done("Check-in is closed. The kiosk now shows the next session.", url_for("staff.queue"))
+
+
+@bp.route("/session/reopen", methods=["POST"])
+@staff_required
+def reopen_session_checkin():
+    session = staff_session()
+    if session is None:
+        raise Refused("No drop-in session is on now.")
+    reopen_checkin(session)
+    return _done("Check-in is open again.", url_for("staff.queue"))
+
+
+@bp.route("/session/extra", methods=["POST"])
+@staff_required
+def extra_session():
+    form = ExtraSessionForm()
+    if not form.validate():
+        _refuse_form(form)
+    session = open_extra_session(form.until.data)
+    return _done(f"Extra session open; check-in closes at {local_time(session.ends_at)}.", url_for("staff.queue"))
+
+
+def desk_context():
+    session = staff_session()
+    staff = current_user._get_current_object()
+    room = desk_room(session, staff)
+    form = RoomForm(formdata=None, room=room.id if room else None)
+    form.room.choices = [(r.id, r.name) for r in Room.in_use()]
+    queue = waiting(session, staff)
+    return {"session": session, "room": room, "room_form": form, "current": current_visitor(session, staff),
+            "queue": queue, "now": utcnow()}
+
+
+@bp.route("/desk")
+@staff_required
+def desk():
+    return render_template("staff/desk.html", version=poll_key(), **desk_context())
+
+
+@bp.route("/desk/live")
+def desk_live():
+    return _live("staff/_desk.html", desk_context)
+
+
+@bp.route("/desk/room", methods=["POST"])
+@staff_required
+def desk_room_choice():
+    form = RoomForm()
+    form.room.choices = [(r.id, r.name) for r in Room.in_use()]
+    if not form.validate():
+        _refuse_form(form)
+    session = staff_session()
+    if session is None:
+        raise Refused("No drop-in session is on now.")
+    room = choose_room(session, current_user._get_current_object(), form.room.data)
+    return _done(f"You are calling people to {room.name}.", url_for("staff.desk"))
+
+
+@bp.route("/desk/call-next", methods=["POST"])
+@staff_required
+def desk_call_next():
+    ticket = call_next(staff_session(), current_user._get_current_object())
+    return _done(f"Calling {ticket.number} to {ticket.room.name}.", url_for("staff.desk"))

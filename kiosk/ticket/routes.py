@@ -1,0 +1,54 @@
+"""The visitor's own view of their ticket, opened from the QR code. Number and state only."""
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from ..estimates import estimate, wait_words
+from ..models import Ticket
+from ..qr import qr_svg
+from ..schedule import utcnow
+from ..sessions import poll_key
+
+bp = Blueprint("ticket", __name__, url_prefix="/t")
+
+
+def status_url(ticket):
+    """The absolute address the QR code carries: PUBLIC_BASE_URL when visitors' phones need another."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("ticket.status", token=ticket.token)
+    return url_for("ticket.status", token=ticket.token, _external=True)
+
+
+def _ticket_or_404(token):
+    if len(token) > 64:
+        abort(404)
+    ticket = Ticket.get_or_none(Ticket.token == token)
+    if ticket is None:
+        abort(404, "We could not find that ticket. It may be from an earlier day.")
+    return ticket
+
+
+def _context(ticket):
+    est = estimate(ticket, utcnow())
+    return {"ticket": ticket, "estimate": est, "wait": wait_words(est.minutes) if est else None,
+            "version": poll_key()}
+
+
+@bp.route("/<token>")
+def status(token):
+    return render_template("ticket/status.html", **_context(_ticket_or_404(token)))
+
+
+@bp.route("/<token>/live")
+def live(token):
+    """The self-refreshing part of the status page; 204 when nothing has changed."""
+    if request.args.get("v") == poll_key():
+        return "", 204
+    return render_template("ticket/_status.html", **_context(_ticket_or_404(token)))
+
+
+@bp.route("/<token>/qr.svg")
+def qr(token):
+    ticket = _ticket_or_404(token)
+    response = current_app.response_class(qr_svg(status_url(ticket)), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
