@@ -52,9 +52,10 @@ def load_demo():
                                            ends_at=now + timedelta(hours=2), extra=True)
         if Ticket.select().where(Ticket.session == session).exists():
             return lines + ["The current session already has tickets; left as it is."]
-        for worker, room in zip(keyworkers, rooms):
+        desks = list(zip(keyworkers, rooms))
+        for worker, room in desks:
             DeskAssignment.get_or_create(session=session, staff=worker, defaults={"room": room})
-        busy = iter(zip(keyworkers * 3, rooms * 3))
+        busy = iter(desks * 3)
         number = session.last_number
         for ago, state, name, visit_for, needs, with_staff in TICKETS:
             number += 1
