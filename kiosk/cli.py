@@ -12,11 +12,8 @@ def register(app):
     def migrate_command():
         """Create the database or bring it to the current schema."""
         applied = migrate()
-        click.echo(f"Database ready ({', '.join(applied) if applied else 'already up to date'}).")
-        if not StaffUser.select().exists():
-            base = f"http://{current_app.config.get('HOST', '127.0.0.1')}:{current_app.config.get('PORT', 8000)}"
-            click.echo("No staff accounts yet. Open " + base + "/setup on this computer to create the "
-                       "first manager, or run: flask --app kiosk create-user")
+        where = "the PostgreSQL database" if current_app.config.get("DATABASE_URL") else current_app.config["SQLITE_PATH"]
+        click.echo(f"Database ready at {where}" + (f" (applied {', '.join(applied)})." if applied else "."))
 
     @app.cli.command("create-user")
     @click.option("--username", prompt=True)

@@ -1,0 +1,59 @@
+"""A whole drop-in in Chromium: check in by tapping, the live queue, Call next, the display, Done."""
+from playwright.sync_api import expect
+
+from .conftest import TABLET_PORTRAIT
+
+
+def test_check_in_call_and_finish_across_every_screen(pages):
+    kiosk = pages.page(**TABLET_PORTRAIT)
+    reception = pages.staff_page("rab", "reception")
+    worker = pages.staff_page("aileen", "keyworker")
+    display = pages.page(viewport={"width": 1920, "height": 1080})
+    display.goto("/display/")
+    expect(display.locator(".call-none")).to_have_text("Please wait for your number")
+
+    kiosk.goto("/kiosk/")
+    kiosk.tap("#start")
+    kiosk.tap("#for-self")
+    kiosk.tap("label[for=need-housing]")
+    kiosk.tap("#needs-next")
+    kiosk.fill("#name", "Zara")
+    kiosk.tap("#get-ticket")
+    expect(kiosk.locator("#ticket-number")).to_have_text("1")
+    qr = kiosk.locator("#ticket-qr")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.naturalWidth") > 0
+    expect(kiosk.locator("body")).not_to_contain_text("Zara")
+    status_url = kiosk.url.replace("/kiosk/ticket/", "/t/")
+
+    # Reception sees the new ticket without reloading.
+    row = reception.locator("#queue-live tr", has_text="Zara")
+    expect(row).to_contain_text("Housing", timeout=3000)
+    expect(reception.locator("#count-waiting")).to_have_text("1")
+
+    worker.goto("/staff/desk")
+    worker.select_option("#desk-room-select", label="Room 2")
+    worker.click("#desk-room-save")
+    expect(worker.locator("#room-heading")).to_contain_text("Room 2")
+    expect(worker.locator("#call-next")).to_be_enabled(timeout=3000)
+    worker.click("#call-next")
+    expect(worker.locator(".desk-current .big-number")).to_have_text("1")
+    expect(worker.locator(".desk-current")).to_contain_text("Zara")
+
+    expect(display.locator("#now-number")).to_have_text("1", timeout=3000)
+    expect(display.locator("#now-room")).to_have_text("Room 2")
+    expect(display.locator("body")).not_to_contain_text("Zara")
+
+    visitor = pages.page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    visitor.goto(status_url)
+    expect(visitor.locator(".status-called")).to_have_text("Please go to Room 2 now.")
+    expect(visitor.locator("body")).not_to_contain_text("Zara")
+
+    worker.fill("textarea[name=outcome]", "Housing options explained")
+    worker.click("button:has-text('Done')")
+    expect(worker.locator("#flash")).to_contain_text("1 is done")
+    active_rows = reception.locator("#waiting-table tr, #with-staff-table tr", has_text="Zara")
+    expect(active_rows).to_have_count(0, timeout=3000)
+    expect(reception.locator("details.finished")).to_contain_text("Zara")
+    expect(reception.locator("#count-seen")).to_have_text("1")
+    expect(visitor.locator(".status-line")).to_contain_text("Your visit is finished", timeout=7000)
