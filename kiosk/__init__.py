@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from . import db
 from .errors import Refused
@@ -94,7 +94,10 @@ def _register_errors(app):
             405: "That page cannot be used that way.",
             413: "That was too much to send at once.",
         }
-        description = error.description if error.description and error.code == 403 else None
+        # A description given to abort() is a message for the person; werkzeug's own defaults are not.
+        default = default_exceptions.get(error.code)
+        own = error.description and error.description != getattr(default, "description", None)
+        description = error.description if own else None
         return render_error(error.code, description or messages.get(error.code, error.name))
 
 

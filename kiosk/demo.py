@@ -6,7 +6,7 @@ from .auth import create_user
 from .db import write_transaction
 from .models import DeskAssignment, DropInSession, QueueState, Room, StaffUser, Ticket
 from .schedule import utcnow
-from .sessions import _running
+from .sessions import saved, staff_session
 
 DEMO_PASSWORD = "drop-in-demo-2026"
 STAFF = [
@@ -46,8 +46,10 @@ def load_demo():
     rooms = list(Room.in_use())
     with write_transaction():
         QueueState.bump()
-        session = _running(now)
-        if session is None:
+        session = staff_session(now)
+        if session is not None and session.ends_at > now:
+            session = saved(session)
+        else:
             session = DropInSession.create(starts_at=now - timedelta(minutes=40), opens_at=now - timedelta(minutes=55),
                                            ends_at=now + timedelta(hours=2), extra=True)
         if Ticket.select().where(Ticket.session == session).exists():

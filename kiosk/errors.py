@@ -10,6 +10,11 @@ class Refused(Exception):
         self.message = message
 
 
+class BadInput(Refused):
+    """A form came in with something missing or not one of the choices offered."""
+    status = 400
+
+
 class NotFound(Refused):
     status = 404
 

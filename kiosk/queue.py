@@ -162,7 +162,10 @@ def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=No
                           f"{ACTION_VERBS[action]} now.")
         room = None
         if action == "call":
-            room = Room.get_or_none((Room.id == room_id) & Room.active) if room_id else None
+            if room_id:
+                room = Room.get_or_none((Room.id == room_id) & Room.active)
+                if room is None:
+                    raise Refused("Choose one of the rooms on the list.")
             room = room or desk_room(ticket.session, staff) or ticket.room
             if room is None:
                 raise Refused("Choose a room or desk to call them to.")

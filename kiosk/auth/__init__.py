@@ -3,7 +3,7 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, session
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from ..models import ROLES, StaffUser
@@ -12,6 +12,15 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to see that page."
 login_manager.session_protection = "strong"
+
+
+@login_manager.unauthorized_handler
+def signed_out():
+    """A plain request goes to the sign-in page; an htmx one tells the page to go there itself."""
+    if request.htmx:
+        return current_app.response_class("", 401, headers={"HX-Redirect": url_for(login_manager.login_view)})
+    flash(login_manager.login_message)
+    return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
 
 
 @login_manager.user_loader

@@ -51,13 +51,16 @@ def name():
 
 @bp.route("/check-in", methods=["POST"])
 def submit():
-    form = CheckInForm()
+    formdata = request.form
+    if formdata.get("skip"):
+        # Skip means no name, even if something half-typed is in the box.
+        formdata = formdata.copy()
+        formdata.poplist("name")
+    form = CheckInForm(formdata=formdata)
     if not form.validate():
         if form.name.errors and not (form.k.errors or form.visit_for.errors):
             return render_template("checkin/name.html", steps=form, form=form), 400
         abort(400, next(iter(form.errors.values()))[0])
-    if request.form.get("skip"):
-        form.name.data = None
     ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, request_key=form.k.data)
     return redirect(url_for("checkin.ticket", token=ticket.token), code=303)
 

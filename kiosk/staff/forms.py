@@ -20,14 +20,16 @@ class TicketActionForm(FlaskForm):
 
 class WalkInForm(FlaskForm):
     name = StringField("First name or initials", validators=[Optional(), Length(max=30)])
-    visit_for = RadioField("Visit for", choices=list(VISIT_FOR.items()), default="self",
+    visit_for = RadioField("Visit for", choices=VISIT_FOR, default="self",
+                           invalid_choice_message="Choose who the visit is for.",
                            validators=[DataRequired(message="Choose who the visit is for.")])
-    needs = SelectMultipleField("Needs", choices=list(NEEDS.items()), validators=[Optional()])
+    needs = SelectMultipleField("Needs", choices=NEEDS, validators=[Optional()])
     priority = BooleanField("Priority")
 
 
 class RoomForm(FlaskForm):
-    room = SelectField("Room or desk", coerce=int, validators=[DataRequired(message="Choose a room or desk.")])
+    room = SelectField("Room or desk", coerce=int, invalid_choice_message="Choose a room or desk.",
+                       validators=[DataRequired(message="Choose a room or desk.")])
 
 
 class ExtraSessionForm(FlaskForm):

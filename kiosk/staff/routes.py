@@ -4,7 +4,7 @@ from flask_login import current_user
 from htmx_flask import make_response
 
 from ..auth import signed_in_cheaply, staff_required
-from ..errors import Refused
+from ..errors import BadInput, Refused
 from ..estimates import counters
 from ..filters import local_time
 from ..models import Room
@@ -35,7 +35,7 @@ def _back():
 
 
 def _refuse_form(form):
-    raise Refused(next(iter(form.errors.values()))[0])
+    raise BadInput(next(iter(form.errors.values()))[0])
 
 
 def _live(template, context):

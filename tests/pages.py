@@ -1,0 +1,19 @@
+"""Plain helpers for reading responses the way a person or htmx would."""
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+
+def text(response):
+    """The words on the page: tags removed, entities decoded, whitespace collapsed."""
+    body = response.get_data(as_text=True)
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return " ".join(html.unescape(body).split())
+
+
+def poll_version(response):
+    """The version a polling fragment carries in its hx-get address."""
+    match = re.search(r'hx-get="([^"]*/live\?[^"]*)"', response.get_data(as_text=True))
+    assert match, "no polling fragment on the page"
+    return parse_qs(urlsplit(html.unescape(match.group(1))).query)["v"][0]
