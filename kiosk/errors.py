@@ -26,3 +26,12 @@ class CheckInClosed(Refused):
 class StaleTicket(Refused):
     """Someone else moved the ticket since this screen showed it."""
     status = 409
+
+
+class StaleRecord(Refused):
+    """A record was changed by someone else after this form was opened; nothing was saved."""
+    status = 409
+
+
+class Forbidden(Refused):
+    status = 403

@@ -9,6 +9,7 @@ from peewee import CharField, DateTimeField, Model
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
 from .db import database, is_sqlite
+from .case_models import CASE_MODELS
 from .models import MODELS, QueueState, Room
 from .schedule import utcnow
 
@@ -26,8 +27,14 @@ def _initial(migrator):
     """The first released schema; a new database is created from the models."""
 
 
+def _casework(migrator):
+    """Case records, linked tickets and the audit log."""
+    database.create_tables(CASE_MODELS, safe=True)
+
+
 MIGRATIONS = [
     ("0001_initial", _initial),
+    ("0002_casework", _casework),
 ]
 
 DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
@@ -40,7 +47,7 @@ def migrate():
     done = []
     if not QueueState.table_exists():
         with database.atomic():
-            database.create_tables(MODELS)
+            database.create_tables(MODELS + CASE_MODELS)
             QueueState.create(id=1, version=0)
             for position, name in enumerate(DEFAULT_ROOMS):
                 Room.create(name=name, position=position)

@@ -3,6 +3,7 @@ import secrets
 
 from peewee import JOIN, Case, IntegrityError, fn
 
+from .casework import record_visit
 from .db import database, write_transaction
 from .errors import CheckInClosed, NotFound, Refused, StaleTicket
 from .models import NEEDS, VISIT_FOR, DeskAssignment, QueueState, Room, StaffUser, Ticket
@@ -50,8 +51,11 @@ def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
         if session is None:
             raise CheckInClosed("Check-in is closed just now.")
         session = saved(session)
-        number = session.last_number + 1
-        type(session).update(last_number=number).where(type(session).id == session.id).execute()
+        # Read the counter under the write lock: a session passed in (a walk-in) was loaded before it.
+        model = type(session)
+        number = model.select(model.last_number).where(model.id == session.id).scalar() + 1
+        model.update(last_number=number).where(model.id == session.id).execute()
+        session.last_number = number
         try:
             with database.atomic():
                 return Ticket.create(
@@ -207,6 +211,7 @@ def _apply(ticket, action, staff, room, outcome, now):
         ticket.started_at = ticket.started_at or now
         ticket.finished_at = now
         ticket.outcome = (outcome or "").strip() or None
+        record_visit(ticket, staff, ticket.outcome, now)
     elif action in ("no_show", "cancel", "left"):
         ticket.finished_at = now
     elif action == "requeue":

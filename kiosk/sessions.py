@@ -63,6 +63,12 @@ def staff_session(now=None):
             .order_by(DropInSession.starts_at.desc()).first())
 
 
+def today_bounds(now=None):
+    """Naive-UTC start and end of today in the office's time zone."""
+    sched = schedule()
+    return sched.local_day_bounds(sched.local_today(now or utcnow()))
+
+
 def saved(session):
     """Store a session that was only computed from the schedule. Call inside a write transaction."""
     if session.id is None:

@@ -3,16 +3,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import make_response
 
+from .. import casework
 from ..auth import signed_in_cheaply, staff_required
+from ..case_models import TicketLink
+from ..cases.forms import AppointmentMatchForm, LinkForm
 from ..errors import BadInput, Refused
 from ..estimates import counters
 from ..filters import local_time
-from ..models import Room
+from ..errors import NotFound
+from ..models import Room, Ticket
 from ..queue import (
     call_next, check_in, choose_room, current_visitor, desk_room, move, session_tickets, set_priority, waiting,
 )
 from ..schedule import utcnow
-from ..sessions import close_checkin, open_extra_session, poll_key, reopen_checkin, staff_session
+from ..sessions import close_checkin, open_extra_session, poll_key, reopen_checkin, staff_session, today_bounds
 from .forms import ExtraSessionForm, RoomForm, TicketActionForm, WalkInForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -63,7 +67,12 @@ def home():
 def queue_context():
     session = staff_session()
     tickets = session_tickets(session)
+    annotations, alerts = casework.queue_annotations(tickets)
+    day_start, day_end = today_bounds()
+    appointments = casework.todays_appointments(day_start, day_end)
     return {
+        "annotations": annotations, "alerts": alerts, "appointments": appointments,
+        "open_appointments": [a for a in appointments if a.status == "booked"],
         "session": session, "waiting": waiting(session), "now": utcnow(),
         "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
         "finished": [t for t in tickets if not t.is_active],
@@ -155,11 +164,17 @@ def desk_context():
     session = staff_session()
     staff = current_user._get_current_object()
     room = desk_room(session, staff)
+    current = current_visitor(session, staff)
+    link = TicketLink.get_or_none(TicketLink.ticket == current.id) if current else None
     form = RoomForm(formdata=None, room=room.id if room else None)
     form.room.choices = [(r.id, r.name) for r in Room.in_use()]
     queue = waiting(session, staff)
-    return {"session": session, "room": room, "room_form": form, "current": current_visitor(session, staff),
-            "queue": queue, "now": utcnow()}
+    summary = None
+    if link is not None and staff.role in ("keyworker", "manager"):
+        summary = casework.case_summary(link.case)
+        casework.audit_desk_view(link.case, current, staff)
+    return {"session": session, "room": room, "room_form": form, "current": current, "link": link,
+            "summary": summary, "queue": queue, "now": utcnow()}
 
 
 @bp.route("/desk")
@@ -192,3 +207,32 @@ def desk_room_choice():
 def desk_call_next():
     ticket = call_next(staff_session(), current_user._get_current_object())
     return _done(f"Calling {ticket.number} to {ticket.room.name}.", url_for("staff.desk"))
+
+
+@bp.route("/tickets/<int:ticket_id>/link", methods=["GET", "POST"])
+@staff_required
+def link_ticket(ticket_id):
+    """Find the visitor's case as you type and link the ticket to it, or make a new case."""
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+    if ticket is None:
+        raise NotFound("That ticket no longer exists.")
+    form = LinkForm()
+    if request.method == "POST":
+        if not form.validate():
+            _refuse_form(form)
+        case = casework.link_ticket(ticket_id, form.case.data, current_user._get_current_object(),
+                                    family_member_id=form.family_member.data)
+        return _done(f"Ticket {ticket.number} is linked to {case.reference}.", url_for("staff.queue"))
+    q = request.args.get("q", "")
+    return render_template("staff/link.html", ticket=ticket, q=q,
+                           results=casework.search_cases(q) if q else [])
+
+
+@bp.route("/tickets/<int:ticket_id>/appointment", methods=["POST"])
+@staff_required
+def match_appointment(ticket_id):
+    form = AppointmentMatchForm()
+    if not form.validate():
+        _refuse_form(form)
+    case = casework.match_appointment(ticket_id, form.appointment.data, current_user._get_current_object())
+    return _done(f"Matched to the appointment for {case.reference}.", url_for("staff.queue"))
