@@ -36,13 +36,14 @@ def create_app(config=None, **overrides):
     from . import filters
     filters.init_app(app)
 
+    from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cases.routes import bp as cases_bp
     from .checkin.routes import bp as checkin_bp
     from .display.routes import bp as display_bp
     from .staff.routes import bp as staff_bp
     from .ticket.routes import bp as ticket_bp
-    for blueprint in (auth_bp, cases_bp, checkin_bp, display_bp, staff_bp, ticket_bp):
+    for blueprint in (admin_bp, auth_bp, cases_bp, checkin_bp, display_bp, staff_bp, ticket_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register

@@ -386,6 +386,7 @@ def queue_annotations(tickets):
         annotations[link.ticket_id] = {
             "case": link.case, "returning": link.case_id in seen_before, "family": bool(link.family_member_id),
             "flags": [f for f in flags if f.case_id == link.case_id]}
+    # In the building: waiting, called, or with someone in a room.
     here = {link.case_id: by_id[link.ticket_id] for link in links if by_id[link.ticket_id].is_active}
     alerts = set()
     for flag in flags:
@@ -397,6 +398,6 @@ def queue_annotations(tickets):
             if other is not None:
                 first, second = sorted((ticket.number, other.number))
                 alerts.add(f"Keep apart: {first} and {second} are both here.")
-        else:
-            alerts.add(f"{FLAG_KINDS[flag.kind]}: check the case before calling {ticket.number}.")
+        elif ticket.state in ("waiting", "called"):
+            alerts.add(f"{FLAG_KINDS[flag.kind]}: check the case before seeing {ticket.number}.")
     return annotations, sorted(alerts)

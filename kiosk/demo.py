@@ -1,8 +1,9 @@
 """Demo data for trying the app: staff, and a session in progress with tickets in every state."""
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from .auth import create_user
+from .case_models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
 from .db import write_transaction
 from .models import DeskAssignment, DropInSession, QueueState, Room, StaffUser, Ticket
 from .schedule import utcnow
@@ -78,5 +79,54 @@ def load_demo():
             ticket.save(force_insert=True)
         session.last_number = number
         session.save()
+        made = _demo_cases(session, keyworkers, now)
     lines.append(f"Session in progress with {len(TICKETS)} tickets, numbers 1 to {number}.")
+    lines.append(f"{made} cases, some linked to tickets in the queue.")
     return lines
+
+
+# name on ticket: (reference, full name, date of birth, release date, establishment)
+CASES = {
+    "Lorraine": ("GTC-0101", "Lorraine Kerr", date(1984, 3, 12), -40, "HMP Greenock"),
+    "Mo": ("GTC-0102", "Mohammed Aziz", date(1991, 7, 2), -200, "HMP Barlinnie"),
+    "Chris": ("GTC-0103", "Christopher Boyle", date(1979, 11, 30), -20, "HMP Low Moss"),
+    "Stevie": ("GTC-0104", "Steven McAllister", date(1995, 1, 18), 30, "HMP Barlinnie"),
+    "Paula": ("GTC-0105", "Paula Devine", date(1988, 9, 9), -300, "HMP Stirling"),
+}
+
+
+def _demo_cases(session, keyworkers, now):
+    """Cases behind some of the demo tickets: plans, contacts, a family member, flags, an appointment."""
+    if Case.select().exists():
+        return 0
+    today = now.date()
+    cases = {}
+    for i, (ticket_name, (ref, name, born, release_in, establishment)) in enumerate(CASES.items()):
+        worker = keyworkers[i % len(keyworkers)]
+        case = Case.create(reference=ref, name=name, preferred_name=ticket_name, date_of_birth=born,
+                           phone=f"07700 900{100 + i}", address=f"{10 + i} Argyle Street\nGlasgow G2 8AG",
+                           establishment=establishment, sentence_under_four_years=True, statutory_order=False,
+                           release_date=today + timedelta(days=release_in), release_date_confirmed=release_in < 0,
+                           referral_source="self", referral_date=today - timedelta(days=90), consent_date=today - timedelta(days=80),
+                           consent_recorded_by=worker, status="active", keyworker=worker)
+        ActionPlanItem.create(case=case, area="accommodation", goal="Settled tenancy", owner="Keyworker and housing officer",
+                              actions="Homeless application; follow up with the council", status="in_progress",
+                              review_date=today + timedelta(days=i - 1))
+        ActionPlanItem.create(case=case, area="money", goal="Universal Credit in payment", status="not_started",
+                              review_date=today + timedelta(days=7 + i))
+        if i % 2 == 0:
+            ContactEntry.create(case=case, kind="prison_visit", happened_at=now - timedelta(days=30 + i), staff=worker,
+                                summary="Pre-release visit; agreed the plan.")
+        cases[ticket_name] = case
+    FamilyMember.create(case=cases["Chris"], name="Margaret Boyle", relationship="Mother", phone="0141 496 0000",
+                        consent_date=today - timedelta(days=60))
+    SafetyFlag.create(case=cases["Chris"], kind="keep_apart", other_case=cases["Stevie"], note="Co-accused")
+    SafetyFlag.create(case=cases["Lorraine"], kind="two_workers", note="Two workers for home visits")
+    mo = Ticket.get((Ticket.session == session) & (Ticket.name == "Mo"))
+    appointment = Appointment.create(case=cases["Mo"], keyworker=mo.called_by, starts_at=mo.created_at, status="arrived",
+                                     ticket=mo)
+    Appointment.create(case=cases["Paula"], keyworker=keyworkers[0], starts_at=now + timedelta(minutes=30))
+    for ticket in Ticket.select().where((Ticket.session == session) & Ticket.name.in_(list(cases))):
+        TicketLink.create(ticket=ticket, case=cases[ticket.name], linked_at=ticket.created_at,
+                          appointment=appointment if ticket.id == mo.id else None)
+    return len(cases)
