@@ -37,6 +37,21 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 64 * 1024
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_MINUTES = _env_int("SESSION_ABSOLUTE_MINUTES", 12 * 60)
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
+    PASSWORD_MAX_LENGTH = 128
+    # Roles that must use two-factor sign-in (comma-separated); managers always should.
+    TWO_FACTOR_ROLES = tuple(r.strip() for r in os.environ.get("TWO_FACTOR_ROLES", "manager").split(",") if r.strip())
+    # Sign-in attempts, and kiosk check-ins per enrolled tablet (a person takes 20 s or more).
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    KIOSK_CHECKIN_LIMIT = os.environ.get("KIOSK_CHECKIN_LIMIT", "6 per minute;120 per hour")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Personal free text on tickets (first names, outcomes) is removed after this many days.
+    TICKET_RETENTION_DAYS = _env_int("TICKET_RETENTION_DAYS", 30)
+    CLOSED_CASE_REVIEW_YEARS = _env_int("CLOSED_CASE_REVIEW_YEARS", 6)
     # argon2id, OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane.
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_KIB = 19 * 1024
@@ -55,5 +70,6 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only"
     WTF_CSRF_ENABLED = False
+    TWO_FACTOR_ROLES = ()
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_KIB = 1024

@@ -32,18 +32,21 @@ def create_app(config=None, **overrides):
 
     from .auth import login_manager
     login_manager.init_app(app)
+    from .limits import limiter
+    limiter.init_app(app)
 
     from . import filters
     filters.init_app(app)
 
-    from .admin.routes import bp as admin_bp
+    from .account.routes import bp as account_bp
+    from .admin import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cases.routes import bp as cases_bp
     from .checkin.routes import bp as checkin_bp
     from .display.routes import bp as display_bp
     from .staff.routes import bp as staff_bp
     from .ticket.routes import bp as ticket_bp
-    for blueprint in (admin_bp, auth_bp, cases_bp, checkin_bp, display_bp, staff_bp, ticket_bp):
+    for blueprint in (account_bp, admin_bp, auth_bp, cases_bp, checkin_bp, display_bp, staff_bp, ticket_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register
@@ -95,12 +98,16 @@ def _register_errors(app):
             404: "There is nothing at this address.",
             405: "That page cannot be used that way.",
             413: "That was too much to send at once.",
+            429: "Too many attempts.",
         }
         # A description given to abort() is a message for the person; werkzeug's own defaults are not.
         default = default_exceptions.get(error.code)
         own = error.description and error.description != getattr(default, "description", None)
         description = error.description if own else None
-        return render_error(error.code, description or messages.get(error.code, error.name))
+        message = description or messages.get(error.code, error.name)
+        if error.code == 429:
+            message += " Please wait a few minutes and try again, or ask a manager."
+        return render_error(error.code, message)
 
 
 def _register_headers(app):

@@ -6,13 +6,13 @@ from .case_models import AuditEvent
 from .schedule import utcnow
 
 
-def record(action, obj=None, detail=None, staff=None):
+def record(action, obj=None, detail=None, staff=None, username=None):
     """Write one audit row: who (the signed-in user), what, when (UTC), from where."""
     if staff is None and has_request_context() and current_user.is_authenticated:
         staff = current_user._get_current_object()
     address = request.remote_addr if has_request_context() else "command line"
     return AuditEvent.create(
-        at=utcnow(), staff=staff, username=staff.username if staff else None, action=action,
+        at=utcnow(), staff=staff, username=staff.username if staff else username, action=action,
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=obj.id if obj is not None else None,
         detail=(detail or "")[:300] or None, address=address)

@@ -74,10 +74,11 @@ def create_case(data, staff, reference=None):
 
 
 def update_case(case_id, data, expected_version, staff, fields=CASE_FIELDS):
-    _check_dates(data)
     changes = {k: v for k, v in data.items() if k in fields}
     with write_transaction():
         case = get_case(case_id)
+        # Check the dates as they would be saved: reception's form changes the birth date, not the release date.
+        _check_dates({"date_of_birth": case.date_of_birth, "release_date": case.release_date, **changes})
         if case.version != expected_version:
             raise StaleRecord("Someone else changed this case while you were editing it. "
                               "Nothing was saved: check their changes below, then make yours again.")
@@ -135,12 +136,16 @@ def eligibility(case, today=None):
     if not case.release_date:
         return Eligibility(True, "Eligible; add a release date to work out the support window")
     starts, ends = _add_months(case.release_date, -3), _add_months(case.release_date, 12)
-    fmt = "%-d %b %Y"
     if today < starts:
-        return Eligibility(True, f"Support starts {starts.strftime(fmt)} (3 months before release)", starts, ends, False)
+        return Eligibility(True, f"Support starts {_day(starts)} (3 months before release)", starts, ends, False)
     if today > ends:
-        return Eligibility(True, f"Support window ended {ends.strftime(fmt)}", starts, ends, False)
-    return Eligibility(True, f"In support until {ends.strftime(fmt)}", starts, ends, True)
+        return Eligibility(True, f"Support window ended {_day(ends)}", starts, ends, False)
+    return Eligibility(True, f"In support until {_day(ends)}", starts, ends, True)
+
+
+def _day(day):
+    """14 Nov 2027. Not strftime("%-d"), which Windows (a supported office PC) does not know."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def window_warning(case, today=None):
@@ -252,7 +257,7 @@ def _parse_day(text):
                   lambda t: date(*reversed([int(p) for p in t.replace(".", "/").split("/")]))):
         try:
             return parse(text)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OverflowError: a year too big for a date
             continue
     return None
 

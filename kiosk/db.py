@@ -1,9 +1,10 @@
-"""The database: chosen by configuration, pragmas on every connection, closed after each request."""
+"""The database: chosen by configuration, pragmas on every connection, given back after each request."""
 from contextlib import contextmanager
 from pathlib import Path
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.pool import PooledSqliteDatabase
 
 database = DatabaseProxy()
 
@@ -22,10 +23,18 @@ def make_database(config):
         return connect(url, autoconnect=True)
     path = Path(config["SQLITE_PATH"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10)
+    # Connections are kept between requests: opening one costs the pragmas and a read of the
+    # schema, and closing the last one checkpoints and deletes the WAL, on every request and
+    # so on every poll. The pool hands one connection to one thread at a time (hence
+    # check_same_thread off); close() after a request gives it back, rolled back if need be.
+    return PooledSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, max_connections=64, stale_timeout=600,
+                                timeout=10, check_same_thread=False)
 
 
 def init_app(app):
+    previous = database.obj
+    if isinstance(previous, PooledSqliteDatabase):
+        previous.close_all()  # an earlier app in this process (tests): let its file go
     database.initialize(make_database(app.config))
 
     @app.teardown_appcontext

@@ -5,12 +5,12 @@ migration is recorded as applied. An existing database gets the migrations it
 has not had yet, each in its own transaction. A schema change adds a function
 to MIGRATIONS (using playhouse.migrate) and changes the models to match.
 """
-from peewee import CharField, DateTimeField, Model
+from peewee import CharField, DateTimeField, Model, TextField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
 from .db import database, is_sqlite
 from .case_models import CASE_MODELS
-from .models import MODELS, QueueState, Room
+from .models import MODELS, Device, QueueState, Room, StaffSession
 from .schedule import utcnow
 
 
@@ -32,9 +32,20 @@ def _casework(migrator):
     database.create_tables(CASE_MODELS, safe=True)
 
 
+def _security(migrator):
+    """Server-side staff sessions, enrolled devices, two-factor sign-in."""
+    from playhouse.migrate import migrate as apply
+    columns = {c.name for c in database.get_columns("staff_user")}
+    wanted = {"password_changed_at": DateTimeField(null=True), "totp_secret": CharField(max_length=64, null=True),
+              "totp_confirmed_at": DateTimeField(null=True), "recovery_codes": TextField(null=True)}
+    apply(*[migrator.add_column("staff_user", name, field) for name, field in wanted.items() if name not in columns])
+    database.create_tables([StaffSession, Device], safe=True)
+
+
 MIGRATIONS = [
     ("0001_initial", _initial),
     ("0002_casework", _casework),
+    ("0003_security", _security),
 ]
 
 DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")

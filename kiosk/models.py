@@ -52,6 +52,11 @@ class StaffUser(UserMixin, BaseModel):
     password_hash = CharField(max_length=255)
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    password_changed_at = DateTimeField(null=True)
+    totp_secret = CharField(max_length=64, null=True)
+    totp_confirmed_at = DateTimeField(null=True)
+    # sha256 of each unused one-time recovery code, comma-separated.
+    recovery_codes = TextField(null=True)
 
     @property
     def is_active(self):
@@ -59,6 +64,32 @@ class StaffUser(UserMixin, BaseModel):
 
     def has_role(self, *roles):
         return self.role in roles
+
+    @property
+    def has_two_factor(self):
+        return self.totp_confirmed_at is not None
+
+
+class StaffSession(BaseModel):
+    """A signed-in browser, held on the server so sign-out and time-outs really end it."""
+    token_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(StaffUser, backref="sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+    address = CharField(max_length=64, null=True)
+    user_agent = CharField(max_length=200, null=True)
+
+
+class Device(BaseModel):
+    """A browser a manager enrolled as the kiosk tablet or a wall display."""
+    name = CharField(max_length=60)
+    kind = CharField(max_length=20)  # kiosk or display
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(StaffUser, null=True, backref="+")
+    last_seen_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
 
 
 class Room(BaseModel):
@@ -165,4 +196,4 @@ class QueueState(BaseModel):
         cls.update(version=cls.version + 1).where(cls.id == 1).execute()
 
 
-MODELS = [StaffUser, Room, DropInSession, Ticket, DeskAssignment, QueueState]
+MODELS = [StaffUser, Room, DropInSession, Ticket, DeskAssignment, QueueState, StaffSession, Device]

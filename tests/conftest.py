@@ -7,7 +7,7 @@ import time_machine
 from config import TestingConfig
 from kiosk import create_app
 
-from .factories import make_staff
+from .factories import enrol_device, make_staff
 
 # Monday 23 November 2026, 1:30pm in Glasgow (GMT): half an hour into the drop-in.
 MONDAY_DROPIN = datetime(2026, 11, 23, 13, 30, tzinfo=timezone.utc)
@@ -28,6 +28,16 @@ def app(tmp_path, clock):
 
 @pytest.fixture
 def client(app):
+    """A browser that is both an enrolled kiosk and an enrolled display (and may sign in as staff)."""
+    client = app.test_client()
+    enrol_device("kiosk", client)
+    enrol_device("display", client)
+    return client
+
+
+@pytest.fixture
+def bare_client(app):
+    """A browser nobody has enrolled."""
     return app.test_client()
 
 

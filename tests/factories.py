@@ -1,7 +1,9 @@
 """Plain functions that make test records through the same services the app uses."""
 import itertools
+from datetime import date
 
 from kiosk.auth import create_user
+from kiosk.casework import create_case
 from kiosk.queue import check_in
 
 _counter = itertools.count(1)
@@ -17,3 +19,20 @@ def make_staff(role="keyworker", username=None, name=None):
 
 def make_ticket(visit_for="self", needs=(), name=None, **kw):
     return check_in(visit_for, needs, name, **kw)
+
+
+def enrol_device(kind, client=None, name=None):
+    """Enrol a kiosk or display as a manager would; give the test client its cookie. Returns the token."""
+    from kiosk import devices
+    _, token = devices.enrol(name or f"Test {kind}", kind, None)
+    if client is not None:
+        client.set_cookie(devices.COOKIES[kind], token)
+    return token
+
+
+def make_case(staff=None, **fields):
+    """A case through the casework service: an adult, short sentence, no order, released 14 Nov 2026."""
+    reference = fields.pop("reference", None)
+    data = {"name": "Alex Morgan", "date_of_birth": date(1990, 5, 1), "sentence_under_four_years": True,
+            "statutory_order": False, "release_date": date(2026, 11, 14), "status": "active", **fields}
+    return create_case(data, staff, reference)

@@ -23,6 +23,8 @@ from kiosk import create_app
 
 ALWAYS_OPEN = {
     "WTF_CSRF_ENABLED": False,
+    # Load tests send many check-ins from one enrolled kiosk; a person never could.
+    "KIOSK_CHECKIN_LIMIT": "10000 per minute",
     "DROPIN_WEEKDAYS": "mon,tue,wed,thu,fri,sat,sun",
     "DROPIN_START": "00:00",
     "DROPIN_END": "23:59",
@@ -52,6 +54,13 @@ class LogCapture(logging.Handler):
 
 class LiveServer(str):
     """The base URL, e.g. "http://127.0.0.1:54321", also carrying .app, .log and .port."""
+
+    def enrol(self, kind):
+        """Enrol a kiosk or display as a manager would; returns (cookie name, token) for its browser."""
+        from kiosk import devices
+        with self.app.app_context():
+            _, token = devices.enrol(f"Test {kind}", kind, None)
+        return devices.COOKIES[kind], token
 
 
 def make_app(sqlite_path, **overrides):

@@ -8,7 +8,7 @@ from config import TestingConfig
 from kiosk import create_app
 from kiosk.models import ROLES, StaffUser, Ticket
 
-from .factories import PASSWORD, make_staff
+from .factories import PASSWORD, enrol_device, make_staff
 from .pages import text
 
 FIRST_MANAGER = {"display_name": "Morag Campbell", "username": "morag",
@@ -168,6 +168,8 @@ def test_demo_command_fills_a_session(runner):
 def test_post_without_csrf_token_is_refused(tmp_path, clock):
     app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "csrf.sqlite3"), WTF_CSRF_ENABLED=True)
     client = app.test_client()
+    with app.app_context():
+        enrol_device("kiosk", client)
     choices = {"k": "c" * 32, "visit_for": "self", "name": "Sam"}
 
     response = client.post("/kiosk/check-in", data=choices)

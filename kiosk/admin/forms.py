@@ -1,7 +1,9 @@
-"""Manager forms: filtering the audit log."""
+"""Manager forms: the audit filter, staff accounts, device enrolment."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+ROLE_CHOICES = {"reception": "Reception", "keyworker": "Keyworker", "manager": "Manager"}
 
 ACTIONS = {"": "Any", "view": "View", "create": "Create", "update": "Update", "search": "Search"}
 OBJECT_TYPES = {"": "Any", "Case": "Case"}
@@ -17,3 +19,28 @@ class AuditFilterForm(FlaskForm):
     object_id = IntegerField("Record number", validators=[Optional(), NumberRange(min=1)])
     since = DateField("From", validators=[Optional()])
     until = DateField("To (inclusive)", validators=[Optional()])
+
+
+class NewStaffForm(FlaskForm):
+    display_name = StringField("Name", validators=[DataRequired(message="Enter their name."), Length(max=60)])
+    username = StringField("Username", validators=[DataRequired(message="Choose a username."), Length(min=2, max=40),
+                                                   Regexp(r"^[A-Za-z0-9._-]+$",
+                                                          message="Use letters, numbers, dots, dashes or underscores.")])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    password = PasswordField("First password", validators=[DataRequired(message="Give them a first password."),
+                                                           Length(max=256)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(message="Enter the new password."),
+                                                         Length(max=256)])
+
+
+class EnrolForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Name the device, e.g. Reception tablet."),
+                                           Length(max=60)])
+    kind = SelectField("Use it as", choices={"kiosk": "Kiosk tablet (check-in)", "display": "Wall display"})

@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from ..models import ROLES, StaffUser
+from ..schedule import utcnow
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -25,10 +26,8 @@ def signed_out():
 
 @login_manager.user_loader
 def load_user(user_id):
-    try:
-        return StaffUser.get_or_none((StaffUser.id == int(user_id)) & StaffUser.active)
-    except ValueError:
-        return None
+    from .staff_sessions import load
+    return load(user_id)
 
 
 def hasher():
@@ -78,16 +77,50 @@ def create_user(username, display_name, role, password):
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     return StaffUser.create(username=username.strip().lower(), display_name=display_name.strip(),
-                            role=role, password_hash=hash_password(password))
+                            role=role, password_hash=hash_password(password), password_changed_at=utcnow())
+
+
+def password_problem(password, username=""):
+    """Why a new password will not do, or None. Long enough, not too long, not a common one."""
+    config = current_app.config
+    if len(password) < config["PASSWORD_MIN_LENGTH"]:
+        return f"Use at least {config['PASSWORD_MIN_LENGTH']} characters."
+    if len(password) > config["PASSWORD_MAX_LENGTH"]:
+        return f"Use at most {config['PASSWORD_MAX_LENGTH']} characters."
+    lowered = password.lower()
+    if lowered in common_passwords() or (username and username.lower() in lowered):
+        return "That password is too easy to guess. Try a few unrelated words together."
+    return None
+
+
+def common_passwords():
+    app = current_app._get_current_object()
+    if "common_passwords" not in app.extensions:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+        app.extensions["common_passwords"] = frozenset(FREQUENCY_LISTS["passwords"])
+    return app.extensions["common_passwords"]
+
+
+def needs_two_factor(user):
+    return user.role in current_app.config["TWO_FACTOR_ROLES"] and not user.has_two_factor
 
 
 def roles_required(*roles):
-    """Signed-in staff with one of these roles (any role when none are named)."""
+    """Signed-in staff with one of these roles (any role when none are named).
+
+    Someone whose role needs two-factor sign-in and who has not set it up yet
+    is sent to set it up before anything else.
+    """
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            if needs_two_factor(current_user):
+                if request.htmx:
+                    return current_app.response_class("", 401, headers={"HX-Redirect": url_for("account.two_factor_setup")})
+                flash("Your role needs two-factor sign-in. Set it up now to carry on.")
+                return redirect(url_for("account.two_factor_setup"))
             if roles and current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)

@@ -17,3 +17,7 @@ class FirstManagerForm(FlaskForm):
     username = StringField("Username", validators=USERNAME)
     password = PasswordField("Password", validators=[DataRequired(), Length(min=12, max=256)])
     confirm = PasswordField("Password again", validators=[EqualTo("password", message="The passwords do not match.")])
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(message="Enter the code."), Length(max=20)])

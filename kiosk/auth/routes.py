@@ -1,15 +1,21 @@
-"""Staff sign-in, sign-out and the first-run page that makes the first manager."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+"""Staff sign-in (password, then a two-factor code where set up), sign-out, and the first-run page."""
+import time
 from urllib.parse import urlsplit
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from .. import audit
+from ..limits import limiter, login_account_key, login_account_limit, login_address_limit
 from ..models import StaffUser
-from . import authenticate, create_user
-from .forms import FirstManagerForm, LoginForm
+from . import authenticate, create_user, password_problem, staff_sessions, two_factor
+from .forms import CodeForm, FirstManagerForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 
 LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
+# How long someone has between the right password and their two-factor code.
+PENDING_SECONDS = 300
 
 
 def _home_for(user):
@@ -18,7 +24,7 @@ def _home_for(user):
 
 def _safe_next(target):
     parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and target.startswith("/"):
+    if target and not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
         return target
     return None
 
@@ -28,7 +34,17 @@ def index():
     return render_template("index.html")
 
 
+def _signed_in(user, how):
+    target = session.get("next_after_login")
+    staff_sessions.start(user)
+    audit.record("sign-in", user, how, staff=user)
+    return redirect(_safe_next(target) or _home_for(user))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.")
+@limiter.limit(login_account_limit, key_func=login_account_key, methods=["POST"],
+               error_message="Too many sign-in attempts for this account.")
 def login():
     if not StaffUser.select().exists():
         return redirect(url_for("auth.first_run"))
@@ -37,17 +53,49 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
-        if user:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or _home_for(user))
-        form.password.errors.append("That username and password do not match.")
+        if user is None:
+            audit.record("sign-in failed", None, "wrong username or password",
+                         username=form.username.data.strip().lower()[:40])
+            form.password.errors.append("That username and password do not match.")
+        elif user.has_two_factor:
+            session.clear()
+            session["pending_user"], session["pending_at"] = user.id, time.time()
+            session["next_after_login"] = request.args.get("next")
+            return redirect(url_for("auth.code"))
+        else:
+            session["next_after_login"] = request.args.get("next")
+            return _signed_in(user, "password")
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
 
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.")
+def code():
+    pending = session.get("pending_user")
+    if not pending or time.time() - session.get("pending_at", 0) > PENDING_SECONDS:
+        session.clear()
+        flash("Please sign in again.")
+        return redirect(url_for("auth.login"))
+    user = StaffUser.get_or_none((StaffUser.id == pending) & StaffUser.active)
+    if user is None:
+        abort(403)
+    form = CodeForm()
+    if form.validate_on_submit():
+        how = two_factor.verify(user, form.code.data)
+        if how:
+            session.pop("pending_user")
+            return _signed_in(user, f"password and {how}")
+        audit.record("sign-in failed", user, "wrong two-factor code", staff=user)
+        form.code.errors.append("That code is not right. Codes change every 30 seconds.")
+    return render_template("auth/code.html", form=form), 400 if form.errors else 200
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    if current_user.is_authenticated:
+        audit.record("sign-out", current_user._get_current_object())
+    staff_sessions.end()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))
 
@@ -61,9 +109,15 @@ def first_run():
         abort(403, "Open this page on the computer that runs the app to create the first manager.")
     form = FirstManagerForm()
     if form.validate_on_submit():
-        user = create_user(form.username.data, form.display_name.data, "manager", form.password.data)
-        login_user(user)
-        flash("Welcome. You are signed in as the first manager.")
-        return redirect(url_for("staff.queue"))
+        problem = password_problem(form.password.data, form.username.data)
+        if problem:
+            form.password.errors.append(problem)
+        else:
+            user = create_user(form.username.data, form.display_name.data, "manager", form.password.data)
+            audit.record("create staff", user, "first manager, from the first-run page", staff=user)
+            session["next_after_login"] = None
+            response = _signed_in(user, "first run")
+            flash("Welcome. You are signed in as the first manager.")
+            return response
     status = 400 if form.errors else 200
     return render_template("auth/setup.html", form=form), status

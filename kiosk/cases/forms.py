@@ -17,7 +17,8 @@ DATE_MESSAGE = "Enter a real date, for example 23/11/2026."
 
 def _date(label, required=False):
     checks = [DataRequired(message=f"Enter the {label.lower()}.")] if required else [Optional()]
-    return DateField(label, validators=checks, format="%Y-%m-%d")
+    # A date input sends yyyy-mm-dd; a browser without one lets people type dd/mm/yyyy.
+    return DateField(label, validators=checks, format=["%Y-%m-%d", "%d/%m/%Y"], invalid_value_message=DATE_MESSAGE)
 
 
 def yes_no(value):

@@ -38,6 +38,14 @@ def _form_error(form):
     raise BadInput(next(iter(form.errors.values()))[0])
 
 
+def _version(form):
+    """The record version the form was opened at; anything not a number is refused, not a 500."""
+    try:
+        return int(form.version.data or 0)
+    except ValueError:
+        raise BadInput("This form is out of date. Reload the page and make your change again.") from None
+
+
 def _keyworker_choices():
     workers = StaffUser.select().where(StaffUser.active & StaffUser.role.in_(CASEWORKERS)).order_by(StaffUser.display_name)
     return [(0, "Not allocated")] + [(w.id, w.display_name) for w in workers]
@@ -127,7 +135,7 @@ def edit(case_id):
     status = 200
     if form.validate_on_submit():
         try:
-            casework.update_case(case_id, form.case_data(), int(form.version.data or 0), _me(),
+            casework.update_case(case_id, form.case_data(), _version(form), _me(),
                                  fields=casework.CASE_FIELDS if sees_casework() else casework.CONTACT_ONLY_FIELDS)
         except StaleRecord as stale:
             current = casework.get_case(case_id)
@@ -170,7 +178,7 @@ def plan_item(case_id, item_id):
         form.version.data = item.version
     elif form.validate():
         try:
-            casework.update_plan_item(item_id, form.item_data(), int(form.version.data or 0), _me())
+            casework.update_plan_item(item_id, form.item_data(), _version(form), _me())
         except StaleRecord as stale:
             item = ActionPlanItem.get_by_id(item_id)
             form.version.data = item.version

@@ -3,7 +3,9 @@ import uuid
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from .. import devices
 from ..estimates import estimate, wait_words
+from ..limits import kiosk_device_key, kiosk_limit, limiter
 from ..models import NEEDS, VISIT_FOR, Ticket
 from ..queue import check_in
 from ..schedule import utcnow
@@ -11,6 +13,14 @@ from ..sessions import checkin_session, next_opening
 from .forms import CheckInForm, VisitSteps
 
 bp = Blueprint("checkin", __name__, url_prefix="/kiosk")
+
+
+@bp.before_request
+def enrolled_kiosk_only():
+    """Only the tablet a manager enrolled as a kiosk can take check-ins."""
+    if devices.current("kiosk") is None:
+        return render_template("not_enrolled.html", kind=devices.KINDS["kiosk"]), 403
+    return None
 
 
 def _steps(*required):
@@ -50,6 +60,7 @@ def name():
 
 
 @bp.route("/check-in", methods=["POST"])
+@limiter.limit(kiosk_limit, key_func=kiosk_device_key, error_message="Too many tickets from this screen just now.")
 def submit():
     formdata = request.form
     if formdata.get("skip"):

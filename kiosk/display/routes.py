@@ -1,6 +1,9 @@
 """The waiting-room wall screen: numbers and rooms, never a name."""
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
+from .. import devices
+from ..auth import signed_in_cheaply
 from ..models import Room, Ticket
 from ..sessions import poll_key, staff_session
 
@@ -25,6 +28,7 @@ def board_context():
 
 
 @bp.route("/")
+@devices.required("display", staff_may_view=True)
 def board():
     return render_template("display/board.html", version=poll_key(), **board_context())
 
@@ -32,6 +36,10 @@ def board():
 @bp.route("/live")
 def live():
     key = poll_key()
-    if request.args.get("v") == key:
+    trusted = devices.recently_checked("display") or signed_in_cheaply()
+    if trusted and request.args.get("v") == key:
         return "", 204
+    if devices.current("display") is None and not current_user.is_authenticated:
+        # Reload the whole page, which then says plainly that this screen is not enrolled.
+        return "", 403, {"HX-Refresh": "true"}
     return render_template("display/_board.html", version=key, **board_context())

@@ -1,17 +1,16 @@
-"""Manager pages: the audit log, filtered on screen or exported as CSV."""
+"""The audit log for managers, filtered on screen or exported as CSV."""
 import csv
 import io
 from datetime import datetime, time, timedelta, timezone
 
-from flask import Blueprint, Response, render_template, request
+from flask import Response, render_template, request
 
 from .. import audit
 from ..auth import roles_required
 from ..errors import BadInput
 from ..sessions import schedule
+from . import bp
 from .forms import AuditFilterForm
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 100
 
 
@@ -50,7 +49,7 @@ def audit_csv():
     writer = csv.writer(out)
     writer.writerow(["when_utc", "username", "action", "record", "record_id", "detail", "from"])
     for event in query.iterator():
-        writer.writerow([event.at.isoformat(timespec="seconds") + "Z", event.username or "", event.action,
+        writer.writerow([event.at.isoformat(timespec="seconds") + "Z", _safe(event.username), event.action,
                          event.object_type or "", event.object_id or "", _safe(event.detail), event.address or ""])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
@@ -59,4 +58,4 @@ def audit_csv():
 def _safe(text):
     """A cell that a spreadsheet would run as a formula is written as text."""
     text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,81 @@
+"""Enrolled devices: the kiosk tablet and the wall displays, each known by a long-lived cookie."""
+import hashlib
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app, render_template, request, session
+from flask_login import current_user
+
+from . import audit
+from .db import write_transaction
+from .errors import NotFound
+from .models import Device
+from .schedule import utcnow
+
+KINDS = {"kiosk": "Kiosk tablet", "display": "Wall display"}
+COOKIES = {"kiosk": "kiosk_device", "display": "display_device"}
+COOKIE_AGE = 5 * 365 * 24 * 3600
+TOUCH_EVERY = timedelta(minutes=5)
+# Idle polls trust the signed session cookie for this long after a full check.
+RECHECK_EVERY = 300
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def enrol(name, kind, staff):
+    token = secrets.token_urlsafe(32)
+    device = Device.create(name=name.strip(), kind=kind, token_hash=_hash(token), created_by=staff)
+    audit.record("enrol device", device, f"{KINDS[kind]} “{device.name}”", staff=staff)
+    return device, token
+
+
+def revoke(device_id, staff):
+    with write_transaction():
+        device = Device.get_or_none(Device.id == device_id)
+        if device is None:
+            raise NotFound("There is no such device.")
+        device.revoked_at = device.revoked_at or utcnow()
+        device.save()
+        audit.record("revoke device", device, f"{KINDS[device.kind]} “{device.name}”", staff=staff)
+    return device
+
+
+def set_cookie(response, kind, token):
+    response.set_cookie(COOKIES[kind], token, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE", False))
+
+
+def current(kind):
+    """The enrolled, unrevoked device this browser is, for that kind, or None."""
+    token = request.cookies.get(COOKIES[kind])
+    if not token or len(token) > 100:
+        return None
+    device = Device.get_or_none((Device.token_hash == _hash(token)) & (Device.kind == kind)
+                                & Device.revoked_at.is_null())
+    if device is not None:
+        now = utcnow()
+        if device.last_seen_at is None or now - device.last_seen_at > TOUCH_EVERY:
+            Device.update(last_seen_at=now).where(Device.id == device.id).execute()
+        session[f"device_{kind}"] = {"id": device.id, "at": now.timestamp()}
+    return device
+
+
+def recently_checked(kind):
+    """Whether a full check passed lately (signed session), so an idle poll can skip the lookup."""
+    seen = session.get(f"device_{kind}")
+    return bool(seen) and utcnow().timestamp() - seen.get("at", 0) < RECHECK_EVERY
+
+
+def required(kind, staff_may_view=False):
+    """Only an enrolled device of this kind (or, where allowed, signed-in staff) may use the view."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current(kind) is None and not (staff_may_view and current_user.is_authenticated):
+                return render_template("not_enrolled.html", kind=KINDS[kind]), 403
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

@@ -1,0 +1,27 @@
+"""Rate limits (Flask-Limiter): sign-in attempts per account and per address, check-ins per kiosk."""
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def login_account_key():
+    """Attempts against one account, from anywhere: the username as typed, normalised."""
+    return "account:" + (request.form.get("username") or "").strip().lower()[:40]
+
+
+def login_account_limit():
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def login_address_limit():
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def kiosk_device_key():
+    return "device:" + (request.cookies.get("kiosk_device") or get_remote_address())[:64]
+
+
+def kiosk_limit():
+    return current_app.config["KIOSK_CHECKIN_LIMIT"]
