@@ -63,7 +63,9 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Set both when served over HTTPS behind a reverse proxy.
     SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "") == "1"
+    TRUST_PROXY = os.environ.get("TRUST_PROXY", "") == "1"
 
 
 class TestingConfig(Config):

@@ -6,6 +6,7 @@ from waitress import serve
 
 from config import ProductionConfig
 from kiosk import create_app
+from kiosk.maintenance import start_daily_purge
 
 
 def main():
@@ -15,6 +16,7 @@ def main():
     parser.add_argument("--threads", type=int, default=int(os.environ.get("THREADS", "8")))
     args = parser.parse_args()
     app = create_app(ProductionConfig)
+    start_daily_purge(app)
     print(f"Drop-in front desk on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     with app.app_context():
         from kiosk.models import StaffUser

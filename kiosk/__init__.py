@@ -26,6 +26,10 @@ def create_app(config=None, **overrides):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
 
+    if app.config.get("TRUST_PROXY"):
+        # Behind a reverse proxy that terminates HTTPS: trust its X-Forwarded-* headers (one hop).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -120,4 +124,6 @@ def _register_headers(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

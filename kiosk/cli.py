@@ -29,6 +29,33 @@ def register(app):
         user = create_user(username, display_name, role, password)
         click.echo(f"Created {user.role} {user.username}.")
 
+    @app.cli.command("purge")
+    @click.option("--days", type=int, default=None, help="Keep ticket names and notes this many days.")
+    def purge_command(days):
+        """Remove names and notes from old tickets; list long-closed cases for review."""
+        from .maintenance import purge
+        days = days if days is not None else current_app.config["TICKET_RETENTION_DAYS"]
+        years = current_app.config["CLOSED_CASE_REVIEW_YEARS"]
+        cleared, to_review = purge(days, years)
+        click.echo(f"Cleared names and notes from {cleared} tickets older than {days} days.")
+        if to_review:
+            click.echo(f"Closed more than {years} years ago, for review:")
+            for case in to_review:
+                click.echo(f"  {case.reference} closed {case.closed_at:%d/%m/%Y}")
+        else:
+            click.echo(f"No cases closed more than {years} years ago.")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path):
+        """Write a consistent copy of the live database to PATH (safe while the app serves)."""
+        from .maintenance import backup
+        try:
+            written = backup(path)
+        except (FileExistsError, RuntimeError) as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Backup written to {written}.")
+
     @app.cli.command("demo")
     def demo_command():
         """Load demo data: a session in progress with tickets in every state."""
