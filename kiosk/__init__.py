@@ -44,13 +44,14 @@ def create_app(config=None, **overrides):
 
     from .account.routes import bp as account_bp
     from .admin import bp as admin_bp
+    from .admin.devices import enrol_bp
     from .auth.routes import bp as auth_bp
     from .cases.routes import bp as cases_bp
     from .checkin.routes import bp as checkin_bp
     from .display.routes import bp as display_bp
     from .staff.routes import bp as staff_bp
     from .ticket.routes import bp as ticket_bp
-    for blueprint in (account_bp, admin_bp, auth_bp, cases_bp, checkin_bp, display_bp, staff_bp, ticket_bp):
+    for blueprint in (account_bp, admin_bp, enrol_bp, auth_bp, cases_bp, checkin_bp, display_bp, staff_bp, ticket_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register

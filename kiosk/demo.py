@@ -1,7 +1,9 @@
 """Demo data for trying the app: staff, and a session in progress with tickets in every state."""
+import os
 import secrets
 from datetime import date, timedelta
 
+from . import devices
 from .auth import create_user
 from .case_models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
 from .db import write_transaction
@@ -54,7 +56,7 @@ def load_demo():
             session = DropInSession.create(starts_at=now - timedelta(minutes=40), opens_at=now - timedelta(minutes=55),
                                            ends_at=now + timedelta(hours=2), extra=True)
         if Ticket.select().where(Ticket.session == session).exists():
-            return lines + ["The current session already has tickets; left as it is."]
+            return lines + ["The current session already has tickets; left as it is."] + demo_device_links()
         desks = list(zip(keyworkers, rooms))
         for worker, room in desks:
             DeskAssignment.get_or_create(session=session, staff=worker, defaults={"room": room})
@@ -82,6 +84,16 @@ def load_demo():
         made = _demo_cases(session, keyworkers, now)
     lines.append(f"Session in progress with {len(TICKETS)} tickets, numbers 1 to {number}.")
     lines.append(f"{made} cases, some linked to tickets in the queue.")
+    return lines + demo_device_links()
+
+
+def demo_device_links():
+    """One-time links that make a browser the demo kiosk or display (valid for a day)."""
+    base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+    lines = []
+    for kind, name in (("kiosk", "Demo kiosk"), ("display", "Demo display")):
+        _, code = devices.make_link(name, kind, None, valid=timedelta(days=1))
+        lines.append(f"Open once in the browser to use as the {kind}: {base}/enrol/{code}")
     return lines
 
 

@@ -32,6 +32,36 @@ def enrol(name, kind, staff):
     return device, token
 
 
+def make_link(name, kind, staff, valid=timedelta(minutes=30)):
+    """A device waiting to be claimed by whichever browser opens its one-time link."""
+    code = secrets.token_urlsafe(18)
+    device = Device.create(name=name.strip(), kind=kind, link_hash=_hash(code), link_expires_at=utcnow() + valid,
+                           created_by=staff)
+    audit.record("enrol device", device, f"link made for {KINDS[kind]} “{device.name}”", staff=staff)
+    return device, code
+
+
+def pending(code):
+    """The device an enrolment link is for, if the link is unused and in date."""
+    if not code or len(code) > 100:
+        return None
+    return Device.get_or_none((Device.link_hash == _hash(code)) & (Device.link_expires_at > utcnow())
+                              & Device.revoked_at.is_null())
+
+
+def claim(code):
+    """This browser becomes the device; the link stops working. Returns (device, cookie token)."""
+    with write_transaction():
+        device = pending(code)
+        if device is None:
+            raise NotFound("This enrolment link has been used, has expired or was revoked. Ask a manager for a new one.")
+        token = secrets.token_urlsafe(32)
+        device.token_hash, device.link_hash, device.link_expires_at = _hash(token), None, None
+        device.save()
+        audit.record("enrol device", device, f"link used for {KINDS[device.kind]} “{device.name}”")
+    return device, token
+
+
 def revoke(device_id, staff):
     with write_transaction():
         device = Device.get_or_none(Device.id == device_id)

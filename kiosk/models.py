@@ -85,7 +85,10 @@ class Device(BaseModel):
     """A browser a manager enrolled as the kiosk tablet or a wall display."""
     name = CharField(max_length=60)
     kind = CharField(max_length=20)  # kiosk or display
-    token_hash = CharField(max_length=64, unique=True)
+    token_hash = CharField(max_length=64, unique=True, null=True)  # set when a browser claims it
+    # A one-time enrolment link, so a manager need not sign in on a public tablet.
+    link_hash = CharField(max_length=64, unique=True, null=True)
+    link_expires_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     created_by = ForeignKeyField(StaffUser, null=True, backref="+")
     last_seen_at = DateTimeField(null=True)
@@ -179,6 +182,9 @@ class DeskAssignment(BaseModel):
         indexes = ((("session", "staff"), True),)
 
 
+_CURRENT_SQL = {}
+
+
 class QueueState(BaseModel):
     """One row whose version goes up in the same transaction as every queue change.
 
@@ -189,7 +195,13 @@ class QueueState(BaseModel):
 
     @classmethod
     def current(cls):
-        return cls.select(cls.version).where(cls.id == 1).scalar() or 0
+        # Every idle poll of every screen runs this, so its SQL is built once per kind of
+        # database rather than by the query builder on each call.
+        key = type(cls._meta.database.obj)
+        if key not in _CURRENT_SQL:
+            _CURRENT_SQL[key] = cls.select(cls.version).where(cls.id == 1).sql()
+        row = cls._meta.database.execute_sql(*_CURRENT_SQL[key]).fetchone()
+        return (row[0] if row else 0) or 0
 
     @classmethod
     def bump(cls):

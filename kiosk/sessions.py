@@ -87,9 +87,21 @@ def poll_key(now=None):
     day turns, which no write would announce.
     """
     now = now or utcnow()
+    return f"{QueueState.current()}-{_slot_marker(now)}"
+
+
+def _slot_marker(now):
+    """The slot the clock is in, or the local day outside them; the same all through a minute,
+    since slots begin and end on whole minutes, so worked out once a minute, not on every poll."""
+    app = current_app._get_current_object()
+    minute = now.replace(second=0, microsecond=0)
+    cached = app.extensions.get("dropin_slot_marker")
+    if cached is not None and cached[0] == minute:
+        return cached[1]
     slot = schedule().slot_at(now)
     marker = slot.starts_at.strftime("%Y%m%d%H%M") if slot else schedule().local_today(now).strftime("%Y%m%d")
-    return f"{QueueState.current()}-{marker}"
+    app.extensions["dropin_slot_marker"] = (minute, marker)
+    return marker
 
 
 def close_checkin(session, now=None):

@@ -1,15 +1,18 @@
-"""Managers enrol this browser as a kiosk or a display, list enrolled devices and revoke them."""
-from flask import flash, make_response, redirect, render_template, url_for
+"""Managers enrol a browser as a kiosk or a display (here, or by a one-time link), list and revoke them."""
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import devices
 from ..auth import roles_required
 from ..errors import BadInput
 from ..models import Device
+from ..qr import qr_svg
 from . import bp
 from .forms import EnrolForm
 
 managers_only = roles_required("manager")
+# The one-time link is opened on the tablet or screen itself, by whoever holds it: no sign-in there.
+enrol_bp = Blueprint("enrol", __name__, url_prefix="/enrol")
 
 
 @bp.route("/devices")
@@ -31,6 +34,33 @@ def device_enrol():
     flash(f"This browser is now the {devices.KINDS[device.kind].lower()} “{device.name}”. "
           f"Open {url_for('checkin.welcome' if device.kind == 'kiosk' else 'display.board')} on it.")
     response = make_response(redirect(url_for("admin.device_list"), code=303))
+    devices.set_cookie(response, device.kind, token)
+    return response
+
+
+@bp.route("/devices/link", methods=["POST"])
+@managers_only
+def device_link():
+    form = EnrolForm()
+    if not form.validate():
+        raise BadInput(next(iter(form.errors.values()))[0])
+    device, code = devices.make_link(form.name.data, form.kind.data, current_user._get_current_object())
+    link = url_for("enrol.claim", code=code, _external=True)
+    return render_template("admin/device_link.html", device=device, link=link, kinds=devices.KINDS,
+                           qr=qr_svg.__wrapped__(link))
+
+
+@enrol_bp.route("/<code>", methods=["GET", "POST"])
+def claim(code):
+    device = devices.pending(code)
+    if request.method == "GET":
+        if device is None:
+            return render_template("error.html", status=404, message="This enrolment link has been used, has "
+                                   "expired or was revoked. Ask a manager for a new one."), 404
+        return render_template("admin/claim.html", device=device, kinds=devices.KINDS)
+    device, token = devices.claim(code)
+    target = url_for("checkin.welcome" if device.kind == "kiosk" else "display.board")
+    response = make_response(redirect(target, code=303))
     devices.set_cookie(response, device.kind, token)
     return response
 

@@ -50,7 +50,8 @@ class CaseForm(FlaskForm):
     referral_date = _date("Referral date")
     consent_date = _date("Consent to support given on")
     status = SelectField("Status", choices=CASE_STATUSES)
-    closed_reason = StringField("Reason for closing", validators=[Optional(), Length(max=200)])
+    # No Optional(): it would stop the chain on an empty box before validate_closed_reason could object.
+    closed_reason = StringField("Reason for closing", validators=[Length(max=200)])
     keyworker = SelectField("Keyworker", coerce=int, validate_choice=True)
 
     def validate_closed_reason(self, field):
