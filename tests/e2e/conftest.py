@@ -1,10 +1,13 @@
 """Browser fixtures: Debian's Chromium driven by Playwright, the app served over real HTTP."""
+import re
 import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
+from kiosk import devices
 from kiosk.auth import create_user
+from kiosk.models import StaffUser
 
 from ..live_server import live_server
 
@@ -13,7 +16,19 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "correct horse battery"
 TABLET_PORTRAIT = {"viewport": {"width": 800, "height": 1280}, "has_touch": True, "is_mobile": True}
+TABLET_LANDSCAPE = {"viewport": {"width": 1280, "height": 800}, "has_touch": True, "is_mobile": True}
+TABLETS = {"portrait": TABLET_PORTRAIT, "landscape": TABLET_LANDSCAPE}
 DESK = {"viewport": {"width": 1366, "height": 768}}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "server(**overrides): serve the app with these config overrides "
+                                       "(on a test for `server`, on a module for `module_server`)")
+
+
+def _server_overrides(node):
+    marker = node.get_closest_marker("server")
+    return {"WTF_CSRF_ENABLED": True, **(marker.kwargs if marker else {})}
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +42,18 @@ def browser():
 
 
 @pytest.fixture
-def server(tmp_path):
-    with live_server(tmp_path / "e2e.sqlite3", WTF_CSRF_ENABLED=True) as base_url:
+def server(request, tmp_path):
+    with live_server(tmp_path / "e2e.sqlite3", **_server_overrides(request.node)) as base_url:
+        yield base_url
+        assert not base_url.log.errors, base_url.log.text
+
+
+@pytest.fixture(scope="module")
+def module_server(request, tmp_path_factory):
+    """One server for a whole module, for tests that can share a queue. Never mix with `server`
+    in one module: only one app can be live at a time (kiosk.db's proxy is module-level)."""
+    path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
+    with live_server(path, **_server_overrides(request.node)) as base_url:
         yield base_url
         assert not base_url.log.errors, base_url.log.text
 
@@ -45,18 +70,34 @@ class Watched:
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._request_failed)
         return page
 
-    def staff_page(self, username, role, **options):
+    def _request_failed(self, request):
+        # The browser fetches the favicon by itself and drops it when the page navigates on first.
+        if request.url.endswith("/favicon.svg") and request.failure == "net::ERR_ABORTED":
+            return
+        self.problems.append(f"failed: {request.url} {request.failure}")
+
+    def device_page(self, kind, **options):
+        """A browser enrolled as the kiosk tablet or a wall display, with the cookie a manager's Enrol sets."""
         with self.base_url.app.app_context():
-            create_user(username, username.title(), role, PASSWORD)
+            _, token = devices.enrol(f"Test {kind} {len(self.contexts) + 1}", kind, None)
+        page = self.page(**options)
+        page.context.add_cookies([{"name": devices.COOKIES[kind], "value": token, "url": self.base_url}])
+        return page
+
+    def staff_page(self, username, role, password=PASSWORD, **options):
+        with self.base_url.app.app_context():
+            if not StaffUser.select().where(StaffUser.username == username).exists():
+                create_user(username, username.title(), role, password)
         page = self.page(**(options or DESK))
         page.goto("/login")
         page.fill("#username", username)
-        page.fill("#password", PASSWORD)
+        page.fill("#password", password)
         page.click("button[type=submit]")
         page.wait_for_load_state()
+        expect(page).not_to_have_url(re.compile(r"/login"))  # signed in, not sent back with an error
         return page
 
     def close(self):
@@ -70,3 +111,13 @@ def pages(browser, server):
     yield watched
     watched.close()
     assert not watched.problems, watched.problems
+
+
+@pytest.fixture
+def module_pages(browser, module_server):
+    """Like `pages`, on the module's shared server; each test still gets its own browser contexts."""
+    watched = Watched(browser, module_server)
+    yield watched
+    watched.close()
+    assert not watched.problems, watched.problems
+    assert not module_server.log.errors, module_server.log.text

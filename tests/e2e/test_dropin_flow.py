@@ -5,10 +5,10 @@ from .conftest import TABLET_PORTRAIT
 
 
 def test_check_in_call_and_finish_across_every_screen(pages):
-    kiosk = pages.page(**TABLET_PORTRAIT)
+    kiosk = pages.device_page("kiosk", **TABLET_PORTRAIT)
     reception = pages.staff_page("rab", "reception")
     worker = pages.staff_page("aileen", "keyworker")
-    display = pages.page(viewport={"width": 1920, "height": 1080})
+    display = pages.device_page("display", viewport={"width": 1920, "height": 1080})
     display.goto("/display/")
     expect(display.locator(".call-none")).to_have_text("Please wait for your number")
 
