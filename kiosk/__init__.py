@@ -90,6 +90,12 @@ def _register_errors(app):
     def refused(error):
         return render_error(error.status, error.message)
 
+    @app.errorhandler(OverflowError)
+    def number_too_big(error):
+        # An id in an address or a form beyond what the database can hold (/cases/99999999999999999999):
+        # no such record can exist, so it is a 404, not a 500.
+        return render_error(404, "There is no record with that number.")
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         return render_error(400, "This form has expired or was not sent from this app. "

@@ -2,7 +2,7 @@
 import click
 from flask import current_app
 
-from .auth import create_user
+from .auth import create_user, password_problem
 from .migrations import migrate
 from .models import ROLES, StaffUser
 
@@ -24,8 +24,9 @@ def register(app):
         """Add a staff account (reception, keyworker or manager)."""
         if StaffUser.get_or_none(StaffUser.username == username.strip().lower()):
             raise click.ClickException(f"There is already a user called {username}.")
-        if len(password) < 12:
-            raise click.ClickException("Use a password of at least 12 characters.")
+        problem = password_problem(password, username)
+        if problem:  # the same rules as every other way of setting a password
+            raise click.ClickException(problem)
         user = create_user(username, display_name, role, password)
         click.echo(f"Created {user.role} {user.username}.")
 
