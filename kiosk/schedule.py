@@ -147,3 +147,11 @@ def _clock(dt: datetime) -> str:
     hour = dt.hour % 12 or 12
     suffix = "am" if dt.hour < 12 else "pm"
     return f"{hour}{suffix}" if dt.minute == 0 else f"{hour}:{dt.minute:02d}{suffix}"
+
+
+def describe_days(schedule: Schedule) -> str:
+    """The drop-in days and hours in words: "Monday, Wednesday and Friday, 1pm to 3pm"."""
+    names = [FULL_DAY_NAMES[d].title() for d in sorted(schedule.weekdays)]
+    days = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    day = date(2000, 1, 1)  # any date: only the clock faces are wanted
+    return f"{days}, {_clock(datetime.combine(day, schedule.start))} to {_clock(datetime.combine(day, schedule.end))}"

@@ -132,3 +132,10 @@ def test_describe_slot(sched):
 
 def test_utcnow_is_naive():
     assert utcnow().tzinfo is None
+
+
+def test_describe_days_follows_the_configured_days():
+    from kiosk.schedule import describe_days
+    assert describe_days(Schedule.from_config({})) == "Monday, Wednesday and Friday, 1pm to 3pm"
+    assert describe_days(Schedule.from_config({"DROPIN_WEEKDAYS": "tue", "DROPIN_START": "10:30",
+                                               "DROPIN_END": "12:00"})) == "Tuesday, 10:30am to 12pm"

@@ -8,8 +8,8 @@ from ..estimates import estimate, wait_words
 from ..limits import kiosk_device_key, kiosk_limit, limiter
 from ..models import NEEDS, VISIT_FOR, Ticket
 from ..queue import check_in
-from ..schedule import utcnow
-from ..sessions import checkin_session, next_opening
+from ..schedule import describe_days, utcnow
+from ..sessions import checkin_session, next_opening, schedule
 from .forms import CheckInForm, VisitSteps
 
 bp = Blueprint("checkin", __name__, url_prefix="/kiosk")
@@ -37,7 +37,8 @@ def _steps(*required):
 @bp.route("/")
 def welcome():
     if checkin_session() is None:
-        return render_template("checkin/closed.html", next_opening=next_opening())
+        return render_template("checkin/closed.html", next_opening=next_opening(),
+                               dropin_days=describe_days(schedule()))
     return render_template("checkin/welcome.html", request_key=uuid.uuid4().hex)
 
 
