@@ -5,8 +5,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 ROLE_CHOICES = {"reception": "Reception", "keyworker": "Keyworker", "manager": "Manager"}
 
-ACTIONS = {"": "Any", "view": "View", "create": "Create", "update": "Update", "search": "Search"}
-OBJECT_TYPES = {"": "Any", "Case": "Case"}
+ACTIONS = {"": "Any", "view": "View", "create": "Create", "update": "Update", "search": "Search",
+           "sign-in": "Sign-in", "sign-in failed": "Failed sign-in", "sign-out": "Sign-out",
+           "two-factor on": "Two-factor on", "two-factor off": "Two-factor off", "two-factor reset": "Two-factor reset",
+           "change password": "Password change", "reset password": "Password reset", "create staff": "Staff added",
+           "change role": "Role change", "switch off staff": "Staff switched off", "switch on staff": "Staff switched on",
+           "end sessions": "Sessions ended", "enrol device": "Device enrolled", "revoke device": "Device revoked",
+           "purge": "Retention purge"}
+OBJECT_TYPES = {"": "Any", "Case": "Case", "StaffUser": "Staff account", "Device": "Device"}
 
 
 class AuditFilterForm(FlaskForm):

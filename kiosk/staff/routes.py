@@ -170,7 +170,8 @@ def desk_context():
     form.room.choices = [(r.id, r.name) for r in Room.in_use()]
     queue = waiting(session, staff)
     summary = None
-    if link is not None and staff.role in ("keyworker", "manager"):
+    # A family visitor's ticket shows who they are, never the case's plan or contact log.
+    if link is not None and not link.family_member_id and staff.role in ("keyworker", "manager"):
         summary = casework.case_summary(link.case)
         casework.audit_desk_view(link.case, current, staff)
     return {"session": session, "room": room, "room_form": form, "current": current, "link": link,
