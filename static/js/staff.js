@@ -25,3 +25,21 @@
     if (el && openSections.finished) { el.open = true; }
   });
 })();
+
+// After an action the button pressed may be gone once the queue refreshes (the ticket moved
+// to another table): keyboard users carry on from the message that says what happened.
+(function () {
+  "use strict";
+  var focusWasInside = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    focusWasInside = !!(active && active !== document.body && event.detail.target.contains(active));
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var flash = document.getElementById("flash");
+    if (focusWasInside && flash && document.activeElement === document.body) {
+      flash.focus();
+    }
+    focusWasInside = false;
+  });
+})();

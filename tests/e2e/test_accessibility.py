@@ -112,6 +112,8 @@ def test_reception_works_the_queue_with_tab_and_enter(module_server, module_page
     expect(reception.locator("#flash")).to_contain_text(f"Called {ticket.number}")
     expect(reception.locator(f"#with-staff-table #ticket-{ticket.id}")).to_contain_text("Called", timeout=3000)
     expect(reception.locator(f"#waiting-table #ticket-{ticket.id}")).to_have_count(0)
+    # The Call button went with the row; focus carries on from the message, not the top of the page.
+    expect(reception.locator("#flash")).to_be_focused()
 
 
 def test_staff_screens_at_200_percent_zoom(module_server, module_pages):
