@@ -3,7 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, has_request_context, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.exceptions import HTTPException, default_exceptions
@@ -16,12 +17,20 @@ htmx = Htmx()
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed session cookie, marked Secure when configured and whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
 def create_app(config=None, **overrides):
     """Build the app from a config class (default from KIOSK_CONFIG, else development) plus overrides."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     from config import DevelopmentConfig  # noqa: PLC0415 - config.py sits beside the package
     app.config.from_object(config or os.environ.get("KIOSK_CONFIG") or DevelopmentConfig)
+    app.session_interface = SessionInterface()
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
@@ -58,6 +67,7 @@ def create_app(config=None, **overrides):
     register(app)
     _register_errors(app)
     _register_headers(app)
+    _register_form_bodies(app)
 
     if not app.config.get("SKIP_MIGRATE"):
         from .migrations import migrate
@@ -134,3 +144,17 @@ def _register_headers(app):
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def _register_form_bodies(app):
+    @app.before_request
+    def plain_forms_only():
+        """Every form here is plain fields. Flask-WTF would hand a form an upload (as a field's value, where a
+        validator expecting text fails with a 500) or a JSON body (numbers, lists, null); neither is ever sent."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        if request.is_json:
+            abort(415, "Send this from the form on the page.")
+        if request.files:
+            abort(400, "This form does not take files.")
+        return None

@@ -236,7 +236,8 @@ def clear_flag(flag_id, staff):
 
 def search_cases(text, limit=10):
     """Cases matching a name, reference or date of birth (dd/mm/yyyy or yyyy-mm-dd) as typed."""
-    text = (text or "").strip()
+    # % and _ are LIKE's wildcards; no name or reference has them.
+    text = (text or "").replace("%", "").replace("_", "").strip()
     if len(text) < 2:
         return []
     query = Case.select(Case.id, Case.reference, Case.name, Case.preferred_name, Case.date_of_birth, Case.status)

@@ -48,6 +48,7 @@ def backup(target):
         destination.close()
     if check != "ok":
         raise RuntimeError(f"The copy failed its integrity check: {check}")
+    target.chmod(0o600)  # it holds case records: readable by the account that made it only
     return target
 
 

@@ -5,10 +5,10 @@ migration is recorded as applied. An existing database gets the migrations it
 has not had yet, each in its own transaction. A schema change adds a function
 to MIGRATIONS (using playhouse.migrate) and changes the models to match.
 """
-from peewee import CharField, DateTimeField, Model, TextField
+from peewee import BigIntegerField, CharField, DateTimeField, Model, TextField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from .db import database, is_sqlite
+from .db import database, is_sqlite, migration_lock
 from .case_models import CASE_MODELS
 from .models import MODELS, Device, QueueState, Room, StaffSession
 from .schedule import utcnow
@@ -42,10 +42,38 @@ def _security(migrator):
     database.create_tables([StaffSession, Device], safe=True)
 
 
+def _totp_once(migrator):
+    """Remember the last two-factor code's time step, so a code cannot be used twice."""
+    from playhouse.migrate import migrate as apply
+    if "totp_last_step" not in {c.name for c in database.get_columns("staff_user")}:
+        apply(migrator.add_column("staff_user", "totp_last_step", BigIntegerField(null=True)))
+
+
+_APPEND_ONLY = {
+    "sqlite": [f"CREATE TRIGGER IF NOT EXISTS audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+               "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END" for verb in ("UPDATE", "DELETE")],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'integrity_constraint_violation'; END $$",
+        "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
+        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ],
+}
+
+
+def _audit_append_only(migrator):
+    """The database itself refuses to change or delete an audit row, whatever the code asks."""
+    for sql in _APPEND_ONLY["sqlite" if is_sqlite() else "postgresql"]:
+        database.execute_sql(sql)
+
+
 MIGRATIONS = [
     ("0001_initial", _initial),
     ("0002_casework", _casework),
     ("0003_security", _security),
+    ("0004_totp_once", _totp_once),
+    ("0005_audit_append_only", _audit_append_only),
 ]
 
 DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
@@ -53,12 +81,18 @@ DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
 
 def migrate():
     """Bring the database to the current schema. Returns the names applied."""
+    with migration_lock():
+        return _migrate()
+
+
+def _migrate():
     database.create_tables([SchemaMigration], safe=True)
     applied = {row.name for row in SchemaMigration.select(SchemaMigration.name)}
     done = []
     if not QueueState.table_exists():
         with database.atomic():
             database.create_tables(MODELS + CASE_MODELS)
+            _audit_append_only(None)  # triggers are not made by create_tables
             QueueState.create(id=1, version=0)
             for position, name in enumerate(DEFAULT_ROOMS):
                 Room.create(name=name, position=position)

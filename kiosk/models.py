@@ -55,6 +55,8 @@ class StaffUser(UserMixin, BaseModel):
     password_changed_at = DateTimeField(null=True)
     totp_secret = CharField(max_length=64, null=True)
     totp_confirmed_at = DateTimeField(null=True)
+    # The 30-second step of the last code accepted from the app: a code is good once.
+    totp_last_step = BigIntegerField(null=True)
     # sha256 of each unused one-time recovery code, comma-separated.
     recovery_codes = TextField(null=True)
 

@@ -27,7 +27,7 @@ ACTION_VERBS = {
 
 
 def _clean_needs(needs):
-    codes = [code for code in needs if code in NEEDS]
+    codes = [code for code in needs or () if code in NEEDS]  # an empty form gives None
     return ",".join(dict.fromkeys(codes))
 
 
@@ -43,9 +43,10 @@ def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
     now = now or utcnow()
     with write_transaction():
         if request_key:
-            existing = Ticket.get_or_none(Ticket.request_key == request_key)
+            # Nearly always a new key: ask for the id alone, and load the ticket only for a repeat.
+            existing = Ticket.select(Ticket.id).where(Ticket.request_key == request_key).scalar()
             if existing:
-                return existing
+                return Ticket.get_by_id(existing)
         QueueState.bump()
         session = session or checkin_session(now)
         if session is None:
@@ -227,7 +228,9 @@ def session_tickets(session):
     if session is None or session.id is None:
         return []
     caller = StaffUser.alias()
-    return list(Ticket.select(Ticket, Room, caller)
+    # Only what the screens show of the room and the caller: every poll that renders loads these
+    # rows, and a whole staff row (password hash, two-factor secrets) per ticket is cost and risk.
+    return list(Ticket.select(Ticket, Room.id, Room.name, caller.id, caller.display_name)
                 .join_from(Ticket, Room, JOIN.LEFT_OUTER, on=(Ticket.room == Room.id), attr="room")
                 .join_from(Ticket, caller, JOIN.LEFT_OUTER, on=(Ticket.called_by == caller.id), attr="called_by")
                 .where(Ticket.session == session).order_by(Ticket.number))

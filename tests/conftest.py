@@ -7,10 +7,38 @@ import time_machine
 from config import TestingConfig
 from kiosk import create_app
 
+from . import backends, live_server
 from .factories import enrol_device, make_staff
+from .isolation import own_g_per_request
 
 # Monday 23 November 2026, 1:30pm in Glasgow (GMT): half an hour into the drop-in.
 MONDAY_DROPIN = datetime(2026, 11, 23, 13, 30, tzinfo=timezone.utc)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): a test of SQLite itself (its file, WAL, "
+                                       "integrity_check, online backup); skipped when DATABASE_URL is set")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not backends.POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "a test of SQLite itself")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(autouse=True)
+def clean_database():
+    """On PostgreSQL every test starts from an empty database, as it does with a new SQLite file.
+
+    Not while a module-wide live server is up: its tests share its database on purpose
+    (live_server empties the database when it starts).
+    """
+    if backends.POSTGRES and not live_server.running():
+        backends.reset()
 
 
 @pytest.fixture
@@ -22,6 +50,7 @@ def clock():
 @pytest.fixture
 def app(tmp_path, clock):
     app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "test.sqlite3"))
+    own_g_per_request(app)  # each request its own g, as when served, though the test holds a context
     with app.app_context():
         yield app
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from .. import audit
-from ..limits import limiter, login_account_key, login_account_limit, login_address_limit
+from ..limits import code_account_key, limiter, login_account_key, login_account_limit, login_address_limit
 from ..models import StaffUser
 from . import authenticate, create_user, password_problem, staff_sessions, two_factor
 from .forms import CodeForm, FirstManagerForm, LoginForm
@@ -16,6 +16,11 @@ bp = Blueprint("auth", __name__)
 LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
 # How long someone has between the right password and their two-factor code.
 PENDING_SECONDS = 300
+
+
+def failed_attempt(response):
+    """Only failed attempts count towards the limits: a person who signs in fine is never held up."""
+    return response.status_code >= 400
 
 
 def _home_for(user):
@@ -42,9 +47,10 @@ def _signed_in(user, how):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.")
+@limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.",
+               deduct_when=failed_attempt)
 @limiter.limit(login_account_limit, key_func=login_account_key, methods=["POST"],
-               error_message="Too many sign-in attempts for this account.")
+               error_message="Too many sign-in attempts for this account.", deduct_when=failed_attempt)
 def login():
     if not StaffUser.select().exists():
         return redirect(url_for("auth.first_run"))
@@ -70,11 +76,18 @@ def login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.")
+@limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.",
+               deduct_when=failed_attempt)
+@limiter.limit(login_account_limit, key_func=code_account_key, methods=["POST"],
+               error_message="Too many sign-in attempts for this account.", deduct_when=failed_attempt)
 def code():
     pending = session.get("pending_user")
     if not pending or time.time() - session.get("pending_at", 0) > PENDING_SECONDS:
-        session.clear()
+        # Forget only the half-finished sign-in: opening this page must not sign anyone out.
+        session.pop("pending_user", None)
+        session.pop("pending_at", None)
+        if current_user.is_authenticated:
+            return redirect(_home_for(current_user))
         flash("Please sign in again.")
         return redirect(url_for("auth.login"))
     user = StaffUser.get_or_none((StaffUser.id == pending) & StaffUser.active)

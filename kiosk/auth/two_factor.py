@@ -3,6 +3,7 @@ import hashlib
 import secrets
 
 import pyotp
+from pyotp.exceptions import OTPVerificationError
 
 from ..models import StaffUser
 from ..schedule import utcnow
@@ -22,26 +23,48 @@ def provisioning_uri(user, secret, issuer):
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=issuer)
 
 
-def code_matches(secret, code):
+def _time_step(secret, code):
+    """The 30-second step a code from the app belongs to (now, or one either side), or None."""
     code = (code or "").replace(" ", "")
-    return bool(secret) and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if not (secret and code.isdigit()):
+        return None
+    try:
+        return pyotp.TOTP(secret).verify_and_get_timecode(code, valid_window=1)
+    except OTPVerificationError:
+        return None
+
+
+def code_matches(secret, code):
+    return _time_step(secret, code) is not None
+
+
+def _use_step(user, step):
+    """Mark a code's step used; False if it (or a later one) was used already, so a seen code cannot be replayed."""
+    used = (StaffUser.update(totp_last_step=step)
+            .where((StaffUser.id == user.id)
+                   & (StaffUser.totp_last_step.is_null() | (StaffUser.totp_last_step < step))).execute())
+    user.totp_last_step = step
+    return used == 1
 
 
 def confirm(user, secret, code):
     """Switch two-factor on once the person shows their app gives the right code. Returns recovery codes."""
-    if not code_matches(secret, code):
+    step = _time_step(secret, code)
+    if step is None:
         return None
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
-    user.totp_secret, user.totp_confirmed_at = secret, utcnow()
+    user.totp_secret, user.totp_confirmed_at, user.totp_last_step = secret, utcnow(), step
     user.recovery_codes = ",".join(_digest(c) for c in codes)
-    user.save(only=[StaffUser.totp_secret, StaffUser.totp_confirmed_at, StaffUser.recovery_codes])
+    user.save(only=[StaffUser.totp_secret, StaffUser.totp_confirmed_at, StaffUser.recovery_codes,
+                    StaffUser.totp_last_step])
     return codes
 
 
 def verify(user, code):
-    """A current TOTP code, or an unused recovery code (which is then used up)."""
-    if code_matches(user.totp_secret, code):
-        return "app"
+    """A current TOTP code not used before, or an unused recovery code (which is then used up)."""
+    step = _time_step(user.totp_secret, code)
+    if step is not None:
+        return "app" if _use_step(user, step) else None
     digests = (user.recovery_codes or "").split(",")
     digest = _digest(code or "")
     if code and digest in digests:
@@ -57,5 +80,6 @@ def remaining_recovery_codes(user):
 
 
 def switch_off(user):
-    user.totp_secret = user.totp_confirmed_at = user.recovery_codes = None
-    user.save(only=[StaffUser.totp_secret, StaffUser.totp_confirmed_at, StaffUser.recovery_codes])
+    user.totp_secret = user.totp_confirmed_at = user.recovery_codes = user.totp_last_step = None
+    user.save(only=[StaffUser.totp_secret, StaffUser.totp_confirmed_at, StaffUser.recovery_codes,
+                    StaffUser.totp_last_step])
