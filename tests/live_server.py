@@ -6,7 +6,8 @@
             ...                      # read the database the server writes
         assert not base_url.log.errors
 
-The app runs an always-open schedule (every day 00:00-23:59 local) so check-in
+With DATABASE_URL set (the PostgreSQL run) the app uses that database instead of
+the file, emptied when the server starts. The app runs an always-open schedule (every day 00:00-23:59 local) so check-in
 is open whenever the test runs; the clock is not frozen. Only one app can be
 live in a process at a time: the database is kiosk.db's module-level proxy,
 so do not mix this with the `app` fixture in the same test.
@@ -20,6 +21,8 @@ from waitress import wasyncore
 
 from config import TestingConfig
 from kiosk import create_app
+
+from . import backends
 
 ALWAYS_OPEN = {
     "WTF_CSRF_ENABLED": False,
@@ -63,15 +66,29 @@ class LiveServer(str):
         return devices.COOKIES[kind], token
 
 
+_live = []  # the servers up now: conftest's per-test reset must not empty their database under them
+
+
+def running():
+    return bool(_live)
+
+
 def make_app(sqlite_path, **overrides):
     return create_app(TestingConfig, SQLITE_PATH=str(sqlite_path), **{**ALWAYS_OPEN, **overrides})
 
 
 @contextmanager
-def live_server(sqlite_path, threads=8, **overrides):
-    """Run the app under waitress on 127.0.0.1 (a free port) in a daemon thread; stop it on exit."""
+def live_server(sqlite_path, threads=8, port=0, restart=False, **overrides):
+    """Run the app under waitress on 127.0.0.1 in a daemon thread; stop it on exit.
+
+    port=0 takes a free port. To restart a stopped server as an office server restarts, give
+    its .port and restart=True: the same address, so open browsers find it again, and the
+    database kept as it was (on PostgreSQL too, where a new server otherwise starts empty).
+    """
+    if not restart:
+        backends.reset()
     app = make_app(sqlite_path, **overrides)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=threads)
     socket_map = server._map
     log = LogCapture()
     root = logging.getLogger()
@@ -86,11 +103,13 @@ def live_server(sqlite_path, threads=8, **overrides):
 
     runner = threading.Thread(target=serve, name="live-server", daemon=True)
     runner.start()
+    _live.append(server)
     try:
         base_url = LiveServer(f"http://127.0.0.1:{server.effective_port}")
         base_url.app, base_url.log, base_url.port = app, log, int(server.effective_port)
         yield base_url
     finally:
+        _live.remove(server)
         stopping.set()
         server.pull_trigger()  # wake the loop at once rather than at its next timeout
         runner.join(timeout=10)
