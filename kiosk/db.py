@@ -20,7 +20,10 @@ SQLITE_PRAGMAS = {
 def make_database(config):
     url = config.get("DATABASE_URL")
     if url:
-        return connect(url, autoconnect=True)
+        chosen = connect(url, autoconnect=True)
+        if isinstance(chosen, PostgresqlDatabase):
+            _refuse_huge_integers()
+        return chosen
     path = Path(config["SQLITE_PATH"])
     path.parent.mkdir(parents=True, exist_ok=True)
     # Connections are kept between requests: opening one costs the pragmas and a read of the
@@ -29,6 +32,29 @@ def make_database(config):
     # check_same_thread off); close() after a request gives it back, rolled back if need be.
     return PooledSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, max_connections=64, stale_timeout=600,
                                 timeout=10, check_same_thread=False)
+
+
+def _huge_integer(value):
+    """psycopg2's adapter for int, refusing what no integer column holds, as sqlite3 does.
+
+    Otherwise PostgreSQL compares an id like 99999999999999999999 as a numeric and
+    finds nothing, or fails an insert with a DataError, where SQLite raises the
+    OverflowError the app answers with a 404.
+    """
+    if not -(2 ** 63) <= value < 2 ** 63:
+        raise OverflowError("Python int too large to convert to a database integer")
+    return _int_adapter(value)
+
+
+def _refuse_huge_integers():
+    global _int_adapter
+    from psycopg2 import extensions  # noqa: PLC0415 - only a PostgreSQL deployment installs psycopg2
+    if _int_adapter is None:
+        _int_adapter = extensions.adapters[(int, extensions.ISQLQuote)]
+        extensions.register_adapter(int, _huge_integer)
+
+
+_int_adapter = None
 
 
 def init_app(app):
@@ -51,18 +77,52 @@ def is_postgres():
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+# The queue's counter row (models.QueueState), locked as SQLite's BEGIN IMMEDIATE locks the file.
+_LOCK_QUEUE_ROW = 'SELECT "id" FROM "queue_state" WHERE "id" = 1 FOR UPDATE'
+
+
 @contextmanager
 def write_transaction():
     """A transaction that holds the write lock from its first statement.
 
     SQLite's BEGIN IMMEDIATE takes the lock at once, so two writers queue on the
     busy timeout instead of one failing when it upgrades a read lock. On
-    PostgreSQL the queue's counter row, updated first by every queue write
-    (see models.QueueState.bump), serialises them the same way.
+    PostgreSQL the transaction's first statement locks the queue's counter row,
+    which every queue write also updates (models.QueueState.bump): writers queue
+    on that lock, and under READ COMMITTED each statement after it sees what the
+    writer before committed, so a read-then-write inside is safe there too.
     """
     if database.in_transaction():
         with database.atomic():
+            if is_postgres():
+                database.execute_sql(_LOCK_QUEUE_ROW)
             yield
         return
-    with database.atomic("IMMEDIATE") if is_sqlite() else database.atomic():
+    if is_sqlite():
+        with database.atomic("IMMEDIATE"):
+            yield
+        return
+    with database.atomic():
+        if is_postgres():
+            database.execute_sql(_LOCK_QUEUE_ROW)
         yield
+
+
+@contextmanager
+def migration_lock():
+    """Only one process migrates at a time: gunicorn's workers all start the app at once.
+
+    On PostgreSQL a session advisory lock (the others wait for it, then find the
+    schema current); SQLite deployments run one process, and its DDL is transactional.
+    """
+    if not is_postgres():
+        yield
+        return
+    database.execute_sql("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
+    try:
+        yield
+    finally:
+        database.execute_sql("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_KEY,))
+
+
+_MIGRATION_LOCK_KEY = 7_140_322_011  # any fixed number; the same in every process of this app
