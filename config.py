@@ -46,7 +46,7 @@ class Config:
     # Sign-in attempts, and kiosk check-ins per enrolled tablet (a person takes 20 s or more).
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
-    KIOSK_CHECKIN_LIMIT = os.environ.get("KIOSK_CHECKIN_LIMIT", "6 per minute;120 per hour")
+    KIOSK_CHECKIN_LIMIT = os.environ.get("KIOSK_CHECKIN_LIMIT", "10 per minute;300 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Personal free text on tickets (first names, outcomes) is removed after this many days.

@@ -150,7 +150,13 @@ def _register_form_bodies(app):
     @app.before_request
     def plain_forms_only():
         """Every form here is plain fields. Flask-WTF would hand a form an upload (as a field's value, where a
-        validator expecting text fails with a 500) or a JSON body (numbers, lists, null); neither is ever sent."""
+        validator expecting text fails with a 500) or a JSON body (numbers, lists, null); neither is ever sent.
+
+        Nor is a NUL character, which no keyboard types: PostgreSQL refuses any text holding one (a 500 there,
+        on a failed sign-in's audit row, a search, a ticket address), so it is refused here for both databases.
+        """
+        if _has_nul():
+            abort(400, "That contained a character that cannot be used. Please try again.")
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
         if request.is_json:
@@ -158,3 +164,11 @@ def _register_form_bodies(app):
         if request.files:
             abort(400, "This form does not take files.")
         return None
+
+
+def _has_nul():
+    parts = [request.path, *request.headers.values()]
+    for values in (request.args, request.form) if request.method not in ("GET", "HEAD") else (request.args,):
+        for key, value in values.items(multi=True):
+            parts += (key, value)
+    return any("\x00" in (part or "") for part in parts)  # a mangled multipart part can have no name

@@ -234,11 +234,16 @@ def clear_flag(flag_id, staff):
     return flag
 
 
+SEARCH_MAX_LENGTH = 100  # Case.name's length
+
+
 def search_cases(text, limit=10):
     """Cases matching a name, reference or date of birth (dd/mm/yyyy or yyyy-mm-dd) as typed."""
     # % and _ are LIKE's wildcards; no name or reference has them.
     text = (text or "").replace("%", "").replace("_", "").strip()
-    if len(text) < 2:
+    # Longer than any name can be, it matches nothing; and SQLite refuses a LIKE pattern over 50,000
+    # characters with an error, which a pasted page of text would otherwise turn into a 500.
+    if not 2 <= len(text) <= SEARCH_MAX_LENGTH:
         return []
     query = Case.select(Case.id, Case.reference, Case.name, Case.preferred_name, Case.date_of_birth, Case.status)
     born = _parse_day(text)

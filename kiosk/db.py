@@ -6,6 +6,8 @@ from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.pool import PooledSqliteDatabase
 
+from .errors import BadInput
+
 database = DatabaseProxy()
 
 SQLITE_PRAGMAS = {
@@ -22,7 +24,7 @@ def make_database(config):
     if url:
         chosen = connect(url, autoconnect=True)
         if isinstance(chosen, PostgresqlDatabase):
-            _refuse_huge_integers()
+            _adapt_like_sqlite()
         return chosen
     path = Path(config["SQLITE_PATH"])
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +36,13 @@ def make_database(config):
                                 timeout=10, check_same_thread=False)
 
 
+class UnstorableText(BadInput):
+    """Text with a NUL character, which PostgreSQL cannot hold or compare (SQLite can)."""
+
+    def __init__(self):
+        super().__init__("Something in that request has a character that is not allowed. Go back and try again.")
+
+
 def _huge_integer(value):
     """psycopg2's adapter for int, refusing what no integer column holds, as sqlite3 does.
 
@@ -43,18 +52,26 @@ def _huge_integer(value):
     """
     if not -(2 ** 63) <= value < 2 ** 63:
         raise OverflowError("Python int too large to convert to a database integer")
-    return _int_adapter(value)
+    return _ADAPTERS[int](value)
 
 
-def _refuse_huge_integers():
-    global _int_adapter
+def _text(value):
+    """psycopg2's adapter for str: a NUL is a 400 with a message, not psycopg2's ValueError and a 500."""
+    if "\x00" in value:
+        raise UnstorableText()
+    return _ADAPTERS[str](value)
+
+
+def _adapt_like_sqlite():
+    """Make the PostgreSQL driver answer input SQLite takes in its stride as the app expects (once per process)."""
     from psycopg2 import extensions  # noqa: PLC0415 - only a PostgreSQL deployment installs psycopg2
-    if _int_adapter is None:
-        _int_adapter = extensions.adapters[(int, extensions.ISQLQuote)]
-        extensions.register_adapter(int, _huge_integer)
+    for kind, adapter in ((int, _huge_integer), (str, _text)):
+        if kind not in _ADAPTERS:
+            _ADAPTERS[kind] = extensions.adapters[(kind, extensions.ISQLQuote)]
+            extensions.register_adapter(kind, adapter)
 
 
-_int_adapter = None
+_ADAPTERS = {}  # psycopg2's own adapters, which ours hand on to
 
 
 def init_app(app):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.auth import create_user
-from kiosk.models import Room, Ticket
+from kiosk.models import DropInSession, Room, Ticket
 
 from .factories import PASSWORD, make_ticket
 from .live_server import live_server
@@ -161,6 +161,31 @@ def test_the_same_request_key_from_many_taps_makes_one_ticket(server):
     assert len(tickets) == 1
     assert tickets[0].number == 1
     assert responses[0].location == f"/kiosk/ticket/{tickets[0].token}"
+
+
+def test_a_double_tap_race_uses_up_no_number(server):
+    """The taps queue on the write lock before they look for the key, so the losers take no number
+    (on PostgreSQL as on SQLite): the next visitor is 2, whoever won."""
+    threads = 8
+    kiosks = [Browser(server, device="kiosk") for _ in range(threads)]
+    for _ in range(3):
+        key = uuid.uuid4().hex
+
+        def tap(i, barrier):
+            barrier.wait()
+            return kiosks[i].post("/kiosk/check-in", k=key, visit_for="self")
+
+        assert {r.status for r in run_together(threads, tap)} == {303}
+    following = kiosks[0].post("/kiosk/check-in", k=uuid.uuid4().hex, visit_for="self")
+
+    assert_no_server_failures(kiosks)
+    assert following.status == 303
+    with server.app.app_context():
+        numbers = {t.token: t.number for t in Ticket.select()}
+        last_numbers = [s.last_number for s in DropInSession.select()]
+    assert sorted(numbers.values()) == [1, 2, 3, 4]
+    assert numbers[following.location.removeprefix("/kiosk/ticket/")] == 4
+    assert last_numbers == [4]
 
 
 def test_simultaneous_call_next_never_gives_two_workers_the_same_person(server):

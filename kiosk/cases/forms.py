@@ -1,4 +1,6 @@
 """Forms for case records. Dates come from date inputs (yyyy-mm-dd); impossible ones get a plain message."""
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
@@ -15,10 +17,21 @@ YES_NO = {"": "Not known", "yes": "Yes", "no": "No"}
 DATE_MESSAGE = "Enter a real date, for example 23/11/2026."
 
 
+# Any date a case record holds is in these years. A year typed short ("0026" for 2026) or a slip to year
+# 9999 is refused here: stored, it would break the support window's arithmetic on every view of the case.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def _in_range(form, field):
+    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(DATE_MESSAGE)
+
+
 def _date(label, required=False):
     checks = [DataRequired(message=f"Enter the {label.lower()}.")] if required else [Optional()]
     # A date input sends yyyy-mm-dd; a browser without one lets people type dd/mm/yyyy.
-    return DateField(label, validators=checks, format=["%Y-%m-%d", "%d/%m/%Y"], invalid_value_message=DATE_MESSAGE)
+    return DateField(label, validators=[*checks, _in_range], format=["%Y-%m-%d", "%d/%m/%Y"],
+                     invalid_value_message=DATE_MESSAGE)
 
 
 def yes_no(value):

@@ -1,6 +1,10 @@
 """Reception's live queue and the keyworker's desk. Views are thin: forms in, services, render."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import secrets
+import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from htmx_flask import make_response
 
 from .. import casework
@@ -42,7 +46,37 @@ def _refuse_form(form):
     raise BadInput(next(iter(form.errors.values()))[0])
 
 
-def _live(template, context):
+# After each change every reception screen asks for the same queue fragment within one poll.
+# It is rendered once per queue version (and role), and the other screens get that copy with
+# their own CSRF token in it. The version is bumped by every change the queue shows; the
+# minutes waited tick on in the browser (staff.js), so a copy is used for a few seconds only.
+SHARED_FOR_SECONDS = 5
+_CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
+
+
+def _shared_render(template, key, context):
+    token = generate_csrf()
+    slot = (template, key, current_user.role)
+    cache = current_app.extensions.setdefault("dropin_shared_fragments", {})
+    copy = cache.get(template)
+    now = time.monotonic()
+    # Only a screen catching up (it sends an earlier version it showed) takes a copy; others render.
+    if _catching_up(request.args.get("v"), key) and copy is not None and copy[0] == slot \
+            and now - copy[1] < SHARED_FOR_SECONDS:
+        return copy[2].replace(_CSRF_MARK, token)
+    html = render_template(template, version=key, **context())
+    cache[template] = (slot, now, html.replace(token, _CSRF_MARK))
+    return html
+
+
+def _catching_up(shown, key):
+    try:
+        return int(shown.split("-", 1)[0]) < int(key.split("-", 1)[0])
+    except (AttributeError, ValueError):
+        return False
+
+
+def _live(template, context, shared=False):
     """Polling: 204 for an unchanged version (one query), else the fragment."""
     if not signed_in_cheaply():
         response = make_response("", 401)
@@ -55,6 +89,8 @@ def _live(template, context):
         response = make_response("", 401)
         response.headers["HX-Redirect"] = url_for("auth.login")
         return response
+    if shared:
+        return _shared_render(template, key, context)
     return render_template(template, version=key, **context())
 
 
@@ -89,7 +125,7 @@ def queue():
 
 @bp.route("/queue/live")
 def queue_live():
-    return _live("staff/_queue.html", queue_context)
+    return _live("staff/_queue.html", queue_context, shared=True)
 
 
 @bp.route("/tickets/<int:ticket_id>", methods=["POST"])
