@@ -1,5 +1,5 @@
 """Reception's live queue and the keyworker's desk. Views are thin: forms in, services, render."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, session, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import make_response
 
@@ -10,12 +10,13 @@ from ..cases.forms import AppointmentMatchForm, LinkForm
 from ..errors import BadInput, Refused
 from ..estimates import counters
 from ..filters import local_time
-from ..errors import NotFound
+from ..errors import BadInput, NotFound
 from ..models import Room, Ticket
 from ..queue import (
     call_next, check_in, choose_room, current_visitor, desk_room, move, session_tickets, set_priority, waiting,
 )
 from ..schedule import utcnow
+from ..sites import offices_of
 from ..sessions import close_checkin, open_extra_session, poll_key, reopen_checkin, staff_session, today_bounds
 from .forms import ExtraSessionForm, RoomForm, TicketActionForm, WalkInForm
 
@@ -237,3 +238,20 @@ def match_appointment(ticket_id):
         _refuse_form(form)
     case = casework.match_appointment(ticket_id, form.appointment.data, current_user._get_current_object())
     return _done(f"Matched to the appointment for {case.reference}.", url_for("staff.queue"))
+
+
+@bp.route("/office", methods=["POST"])
+@staff_required
+def switch_office():
+    """Staff who work at several offices choose which one's queue they are working."""
+    chosen = request.form.get("office", type=int)
+    office = next((o for o in offices_of(current_user._get_current_object()) if o.id == chosen), None)
+    if office is None:
+        raise BadInput("Choose one of your offices.")
+    session["site_id"] = office.id
+    flash(f"You are working at {office.name}.")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("staff.queue"), code=303)
+
+
+def _same_site(url):
+    return bool(url) and url.startswith(request.host_url)
