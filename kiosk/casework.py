@@ -217,7 +217,7 @@ def add_flag(case_id, kind, note, staff, other_case=None):
         if kind == "keep_apart" and (other_case is None or other_case.id == case.id):
             raise BadInput("Choose the other case this person must be kept apart from.")
         flag = SafetyFlag.create(case=case, kind=kind, note=note, other_case=other_case, created_by=staff)
-        QueueState.bump()  # reception's alerts depend on flags
+        QueueState.bump_all()  # every office's queue shows alerts from flags
         audit.record("update", case, f"added {kind} flag {flag.id}", staff=staff)
     return flag
 
@@ -229,7 +229,7 @@ def clear_flag(flag_id, staff):
             raise NotFound("That flag no longer exists.")
         flag.active = False
         flag.save()
-        QueueState.bump()
+        QueueState.bump_all()
         audit.record("update", flag.case, f"cleared flag {flag.id}", staff=staff)
     return flag
 

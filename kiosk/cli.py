@@ -57,6 +57,35 @@ def register(app):
             raise click.ClickException(str(error)) from None
         click.echo(f"Backup written to {written}.")
 
+    @app.cli.command("add-office")
+    @click.argument("name")
+    def add_office_command(name):
+        """Add an office with its own sessions, queue, rooms and devices."""
+        from .errors import BadInput
+        from .sites import add_office
+        try:
+            office = add_office(name.strip())
+        except BadInput as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Added office {office.name} (number {office.id}) with rooms {', '.join(r.name for r in office.rooms)}.")
+
+    @app.cli.command("staff-offices")
+    @click.argument("username")
+    @click.argument("offices", nargs=-1, required=True)
+    def staff_offices_command(username, offices):
+        """Say which offices a member of staff works at (names as given to add-office)."""
+        from .models import Site
+        from .sites import set_offices
+        user = StaffUser.get_or_none(StaffUser.username == username.strip().lower())
+        if user is None:
+            raise click.ClickException(f"There is no user called {username}.")
+        found = [Site.get_or_none(Site.name == name) for name in offices]
+        if None in found:
+            missing = [name for name, site in zip(offices, found) if site is None]
+            raise click.ClickException(f"No office called {', '.join(missing)}.")
+        set_offices(user, found)
+        click.echo(f"{user.username} works at {', '.join(s.name for s in found)}.")
+
     @app.cli.command("demo")
     def demo_command():
         """Load demo data: a session in progress with tickets in every state."""

@@ -6,6 +6,8 @@ from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.pool import PooledSqliteDatabase
 
+from .sites import current_site_id
+
 from .errors import BadInput
 
 database = DatabaseProxy()
@@ -95,7 +97,7 @@ def is_postgres():
 
 
 # The queue's counter row (models.QueueState), locked as SQLite's BEGIN IMMEDIATE locks the file.
-_LOCK_QUEUE_ROW = 'SELECT "id" FROM "queue_state" WHERE "id" = 1 FOR UPDATE'
+_LOCK_QUEUE_ROW = 'SELECT "id" FROM "queue_state" WHERE "id" = %s FOR UPDATE'
 
 
 @contextmanager
@@ -112,7 +114,7 @@ def write_transaction():
     if database.in_transaction():
         with database.atomic():
             if is_postgres():
-                database.execute_sql(_LOCK_QUEUE_ROW)
+                database.execute_sql(_LOCK_QUEUE_ROW, (current_site_id(),))
             yield
         return
     if is_sqlite():
@@ -121,7 +123,7 @@ def write_transaction():
         return
     with database.atomic():
         if is_postgres():
-            database.execute_sql(_LOCK_QUEUE_ROW)
+            database.execute_sql(_LOCK_QUEUE_ROW, (current_site_id(),))
         yield
 
 

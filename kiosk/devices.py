@@ -12,6 +12,7 @@ from .db import write_transaction
 from .errors import NotFound
 from .models import Device
 from .schedule import utcnow
+from .sites import DEFAULT_SITE_ID, current_site_id, use_site
 
 KINDS = {"kiosk": "Kiosk tablet", "display": "Wall display"}
 COOKIES = {"kiosk": "kiosk_device", "display": "display_device"}
@@ -27,7 +28,8 @@ def _hash(token):
 
 def enrol(name, kind, staff):
     token = secrets.token_urlsafe(32)
-    device = Device.create(name=name.strip(), kind=kind, token_hash=_hash(token), created_by=staff)
+    device = Device.create(name=name.strip(), kind=kind, token_hash=_hash(token), created_by=staff,
+                           site=current_site_id())
     audit.record("enrol device", device, f"{KINDS[kind]} “{device.name}”", staff=staff)
     return device, token
 
@@ -36,7 +38,7 @@ def make_link(name, kind, staff, valid=timedelta(minutes=30)):
     """A device waiting to be claimed by whichever browser opens its one-time link."""
     code = secrets.token_urlsafe(18)
     device = Device.create(name=name.strip(), kind=kind, link_hash=_hash(code), link_expires_at=utcnow() + valid,
-                           created_by=staff)
+                           created_by=staff, site=current_site_id())
     audit.record("enrol device", device, f"link made for {KINDS[kind]} “{device.name}”", staff=staff)
     return device, code
 
@@ -89,14 +91,18 @@ def current(kind):
         now = utcnow()
         if device.last_seen_at is None or now - device.last_seen_at > TOUCH_EVERY:
             Device.update(last_seen_at=now).where(Device.id == device.id).execute()
-        session[f"device_{kind}"] = {"id": device.id, "at": now.timestamp()}
+        session[f"device_{kind}"] = {"id": device.id, "at": now.timestamp(), "site": device.site_id}
+        use_site(device.site_id)
     return device
 
 
 def recently_checked(kind):
     """Whether a full check passed lately (signed session), so an idle poll can skip the lookup."""
     seen = session.get(f"device_{kind}")
-    return bool(seen) and utcnow().timestamp() - seen.get("at", 0) < RECHECK_EVERY
+    if bool(seen) and utcnow().timestamp() - seen.get("at", 0) < RECHECK_EVERY:
+        use_site(seen.get("site", DEFAULT_SITE_ID))
+        return True
+    return False
 
 
 def required(kind, staff_may_view=False):

@@ -2,6 +2,7 @@
 from datetime import timezone
 
 from .sessions import schedule
+from .sites import current_site_id, offices_of
 
 
 def local_time(value):
@@ -29,4 +30,5 @@ def init_app(app):
 
     @app.context_processor
     def service_details():
-        return {"service_name": app.config["SERVICE_NAME"], "service_phone": app.config["SERVICE_PHONE"]}
+        return {"service_name": app.config["SERVICE_NAME"], "service_phone": app.config["SERVICE_PHONE"],
+                "offices_of": offices_of, "current_site_id": current_site_id}

@@ -5,12 +5,15 @@ migration is recorded as applied. An existing database gets the migrations it
 has not had yet, each in its own transaction. A schema change adds a function
 to MIGRATIONS (using playhouse.migrate) and changes the models to match.
 """
+from contextlib import contextmanager
+
 from peewee import BigIntegerField, CharField, DateTimeField, Model, TextField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
 from .db import database, is_sqlite, migration_lock
 from .case_models import CASE_MODELS
-from .models import MODELS, Device, QueueState, Room, StaffSession
+from .models import MODELS, Device, QueueState, Room, Site, StaffSession, StaffSite
+from .sites import DEFAULT_SITE_ID
 from .schedule import utcnow
 
 
@@ -68,13 +71,42 @@ def _audit_append_only(migrator):
         database.execute_sql(sql)
 
 
+def _sites(migrator):
+    """Offices: the existing data becomes the default office's."""
+    database.create_tables([Site, StaffSite], safe=True)
+    if not Site.select().where(Site.id == DEFAULT_SITE_ID).exists():
+        Site.create(id=DEFAULT_SITE_ID, name=DEFAULT_SITE_NAME)
+        _after_explicit_ids()
+    for table in ("room", "drop_in_session", "device"):
+        if "site_id" not in {c.name for c in database.get_columns(table)}:
+            # SQLite adds a NOT NULL referencing column only with foreign keys off (see _migrate).
+            database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "site_id" INTEGER NOT NULL '
+                                 f'DEFAULT {DEFAULT_SITE_ID} REFERENCES "site" ("id")')
+    # Names of rooms and times of sessions are unique within an office, not across them.
+    database.execute_sql('DROP INDEX IF EXISTS "room_name"')
+    database.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "room_site_id_name" ON "room" ("site_id", "name")')
+    database.execute_sql('DROP INDEX IF EXISTS "drop_in_session_starts_at_extra"')
+    database.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "drop_in_session_site_id_starts_at_extra" '
+                         'ON "drop_in_session" ("site_id", "starts_at", "extra")')
+    for table in ("room", "drop_in_session", "device"):
+        database.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_site_id" ON "{table}" ("site_id")')
+
+
+def _after_explicit_ids():
+    """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
+    if not is_sqlite():
+        database.execute_sql("SELECT setval(pg_get_serial_sequence('site', 'id'), (SELECT MAX(id) FROM site))")
+
+
 MIGRATIONS = [
     ("0001_initial", _initial),
     ("0002_casework", _casework),
     ("0003_security", _security),
     ("0004_totp_once", _totp_once),
     ("0005_audit_append_only", _audit_append_only),
+    ("0006_sites", _sites),
 ]
+DEFAULT_SITE_NAME = "Glasgow"
 
 DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
 
@@ -93,7 +125,9 @@ def _migrate():
         with database.atomic():
             database.create_tables(MODELS + CASE_MODELS)
             _audit_append_only(None)  # triggers are not made by create_tables
-            QueueState.create(id=1, version=0)
+            Site.create(id=DEFAULT_SITE_ID, name=DEFAULT_SITE_NAME)
+            _after_explicit_ids()
+            QueueState.create(id=DEFAULT_SITE_ID, version=0)
             for position, name in enumerate(DEFAULT_ROOMS):
                 Room.create(name=name, position=position)
             for name, _ in MIGRATIONS:
@@ -104,8 +138,26 @@ def _migrate():
     for name, step in MIGRATIONS:
         if name in applied:
             continue
-        with database.atomic():
-            step(migrator)
-            SchemaMigration.create(name=name)
+        with _foreign_keys_off_on_sqlite():
+            with database.atomic():
+                step(migrator)
+                SchemaMigration.create(name=name)
         done.append(name)
     return done
+
+
+@contextmanager
+def _foreign_keys_off_on_sqlite():
+    """SQLite alters tables (adds referencing columns) only with foreign keys off, set outside a
+    transaction; they are checked again afterwards, so a step cannot leave a dangling reference."""
+    if not is_sqlite():
+        yield
+        return
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        dangling = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            raise RuntimeError(f"A migration left references to missing rows: {dangling[:5]}")
+    finally:
+        database.execute_sql("PRAGMA foreign_keys = ON")

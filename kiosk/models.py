@@ -7,6 +7,7 @@ from peewee import (
 
 from .db import database
 from .schedule import utcnow
+from .sites import DEFAULT_SITE_ID, current_site_id
 
 ROLES = ("reception", "keyworker", "manager")
 
@@ -43,6 +44,12 @@ class BaseModel(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class Site(BaseModel):
+    """An office running drop-ins (Glasgow by default)."""
+    name = CharField(max_length=60, unique=True)
+    created_at = DateTimeField(default=utcnow)
 
 
 class StaffUser(UserMixin, BaseModel):
@@ -87,6 +94,7 @@ class Device(BaseModel):
     """A browser a manager enrolled as the kiosk tablet or a wall display."""
     name = CharField(max_length=60)
     kind = CharField(max_length=20)  # kiosk or display
+    site = ForeignKeyField(Site, default=DEFAULT_SITE_ID, backref="devices")
     token_hash = CharField(max_length=64, unique=True, null=True)  # set when a browser claims it
     # A one-time enrolment link, so a manager need not sign in on a public tablet.
     link_hash = CharField(max_length=64, unique=True, null=True)
@@ -97,17 +105,32 @@ class Device(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class StaffSite(BaseModel):
+    """An office a member of staff works at; someone with no rows works at the default office."""
+    staff = ForeignKeyField(StaffUser, backref="site_links", on_delete="CASCADE")
+    site = ForeignKeyField(Site, backref="staff_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("staff", "site"), True),)
+
+
 class Room(BaseModel):
-    name = CharField(max_length=40, unique=True)
+    site = ForeignKeyField(Site, default=DEFAULT_SITE_ID, backref="rooms")
+    name = CharField(max_length=40)
     position = IntegerField(default=0)
     active = BooleanField(default=True)
 
+    class Meta:
+        indexes = ((("site", "name"), True),)
+
     @classmethod
-    def in_use(cls):
-        return cls.select().where(cls.active).order_by(cls.position, cls.name)
+    def in_use(cls, site_id=None):
+        site_id = site_id or current_site_id()
+        return cls.select().where(cls.active & (cls.site == site_id)).order_by(cls.position, cls.name)
 
 
 class DropInSession(BaseModel):
+    site = ForeignKeyField(Site, default=DEFAULT_SITE_ID, backref="sessions")
     starts_at = DateTimeField()
     ends_at = DateTimeField()
     opens_at = DateTimeField()
@@ -117,7 +140,7 @@ class DropInSession(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("starts_at", "extra"), True),)
+        indexes = ((("site", "starts_at", "extra"), True),)
 
     def accepts_checkins(self, now):
         return self.opens_at <= now < self.ends_at and self.checkin_closed_at is None
@@ -188,7 +211,7 @@ _CURRENT_SQL = {}
 
 
 class QueueState(BaseModel):
-    """One row whose version goes up in the same transaction as every queue change.
+    """One row per office (its id is the office's) whose version goes up with every queue change.
 
     Polling screens send the version they rendered; an unchanged version costs
     one primary-key read and a 204.
@@ -196,18 +219,23 @@ class QueueState(BaseModel):
     version = BigIntegerField(default=0)
 
     @classmethod
-    def current(cls):
+    def current(cls, site_id=None):
         # Every idle poll of every screen runs this, so its SQL is built once per kind of
         # database rather than by the query builder on each call.
         key = type(cls._meta.database.obj)
         if key not in _CURRENT_SQL:
-            _CURRENT_SQL[key] = cls.select(cls.version).where(cls.id == 1).sql()
-        row = cls._meta.database.execute_sql(*_CURRENT_SQL[key]).fetchone()
+            _CURRENT_SQL[key] = cls.select(cls.version).where(cls.id == 1).sql()[0]
+        row = cls._meta.database.execute_sql(_CURRENT_SQL[key], (site_id or current_site_id(),)).fetchone()
         return (row[0] if row else 0) or 0
 
     @classmethod
-    def bump(cls):
-        cls.update(version=cls.version + 1).where(cls.id == 1).execute()
+    def bump(cls, site_id=None):
+        cls.update(version=cls.version + 1).where(cls.id == (site_id or current_site_id())).execute()
+
+    @classmethod
+    def bump_all(cls):
+        """For changes every office's screens show (safety flags on cases, which all offices share)."""
+        cls.update(version=cls.version + 1).execute()
 
 
-MODELS = [StaffUser, Room, DropInSession, Ticket, DeskAssignment, QueueState, StaffSession, Device]
+MODELS = [Site, StaffUser, StaffSite, Room, DropInSession, Ticket, DeskAssignment, QueueState, StaffSession, Device]

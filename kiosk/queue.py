@@ -6,9 +6,10 @@ from peewee import JOIN, Case, IntegrityError, fn
 from .casework import record_visit
 from .db import database, write_transaction
 from .errors import CheckInClosed, NotFound, Refused, StaleTicket
-from .models import NEEDS, VISIT_FOR, DeskAssignment, QueueState, Room, StaffUser, Ticket
+from .models import NEEDS, VISIT_FOR, DeskAssignment, DropInSession, QueueState, Room, StaffUser, Ticket
 from .schedule import utcnow
 from .sessions import checkin_session, saved
+from .sites import current_site_id
 
 # action: (states it may start from, state it leaves the ticket in)
 ACTIONS = {
@@ -47,7 +48,7 @@ def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
             existing = Ticket.select(Ticket.id).where(Ticket.request_key == request_key).scalar()
             if existing:
                 return Ticket.get_by_id(existing)
-        QueueState.bump()
+        QueueState.bump(session.site_id if session is not None else None)
         session = session or checkin_session(now)
         if session is None:
             raise CheckInClosed("Check-in is closed just now.")
@@ -110,11 +111,11 @@ def desk_room(session, staff):
 
 
 def choose_room(session, staff, room_id):
-    room = Room.get_or_none((Room.id == room_id) & Room.active)
+    room = Room.get_or_none((Room.id == room_id) & Room.active & (Room.site == session.site_id))
     if room is None:
         raise Refused("Choose one of the rooms on the list.")
     with write_transaction():
-        QueueState.bump()
+        QueueState.bump(session.site_id)
         session = saved(session)
         (DeskAssignment.insert(session=session, staff=staff, room=room)
          .on_conflict(conflict_target=[DeskAssignment.session, DeskAssignment.staff],
@@ -134,7 +135,7 @@ def call_next(session, staff, now=None):
     if session is None or session.id is None:
         raise Refused("Nobody is waiting.")
     with write_transaction():
-        QueueState.bump()
+        QueueState.bump(session.site_id)
         room = desk_room(session, staff)
         if room is None:
             raise Refused("Choose your room or desk first.")
@@ -156,9 +157,7 @@ def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=No
     now = now or utcnow()
     with write_transaction():
         QueueState.bump()
-        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
-        if ticket is None:
-            raise NotFound("That ticket no longer exists.")
+        ticket = _ticket_here(ticket_id)
         allowed_from, _ = ACTIONS[action]
         if expected_state and ticket.state != expected_state:
             raise StaleTicket(_moved_message(ticket))
@@ -168,7 +167,7 @@ def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=No
         room = None
         if action == "call":
             if room_id:
-                room = Room.get_or_none((Room.id == room_id) & Room.active)
+                room = Room.get_or_none((Room.id == room_id) & Room.active & (Room.site == current_site_id()))
                 if room is None:
                     raise Refused("Choose one of the rooms on the list.")
             room = room or desk_room(ticket.session, staff) or ticket.room
@@ -181,15 +180,22 @@ def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=No
 def set_priority(ticket_id, priority, expected_state=None):
     with write_transaction():
         QueueState.bump()
-        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
-        if ticket is None:
-            raise NotFound("That ticket no longer exists.")
+        ticket = _ticket_here(ticket_id)
         if expected_state and ticket.state != expected_state:
             raise StaleTicket(_moved_message(ticket))
         if ticket.state not in ("waiting", "called"):
             raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}: priority no longer applies.")
         ticket.priority = priority
         ticket.save(only=[Ticket.priority])
+    return ticket
+
+
+def _ticket_here(ticket_id):
+    """A ticket of this office's queue; another office's tickets are not there to act on."""
+    ticket = (Ticket.select(Ticket).join(DropInSession)
+              .where((Ticket.id == ticket_id) & (DropInSession.site == current_site_id())).first())
+    if ticket is None:
+        raise NotFound("That ticket no longer exists.")
     return ticket
 
 

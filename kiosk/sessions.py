@@ -7,6 +7,7 @@ from .db import write_transaction
 from .errors import Refused
 from .models import DropInSession, QueueState
 from .schedule import Schedule, Slot, describe_slot, utcnow
+from .sites import current_site_id
 
 
 def schedule():
@@ -17,17 +18,21 @@ def schedule():
 
 
 def _session_for_slot(slot):
-    """The stored session for a scheduled slot, or an unsaved one: reads never write."""
+    """This office's stored session for a scheduled slot, or an unsaved one: reads never write."""
+    site_id = current_site_id()
     found = DropInSession.get_or_none(
-        (DropInSession.starts_at == slot.starts_at) & (DropInSession.extra == False)  # noqa: E712
+        (DropInSession.site == site_id) & (DropInSession.starts_at == slot.starts_at)
+        & (DropInSession.extra == False)  # noqa: E712
     )
-    return found or DropInSession(starts_at=slot.starts_at, ends_at=slot.ends_at, opens_at=slot.opens_at)
+    return found or DropInSession(site=site_id, starts_at=slot.starts_at, ends_at=slot.ends_at,
+                                  opens_at=slot.opens_at)
 
 
 def _running(now):
-    """A stored session whose check-in window contains now, newest first."""
+    """This office's stored session whose check-in window contains now, newest first."""
     return (DropInSession.select()
-            .where((DropInSession.opens_at <= now) & (DropInSession.ends_at > now))
+            .where((DropInSession.site == current_site_id()) & (DropInSession.opens_at <= now)
+                   & (DropInSession.ends_at > now))
             .order_by(DropInSession.starts_at.desc()).first())
 
 
@@ -58,8 +63,8 @@ def staff_session(now=None):
         return _session_for_slot(slot)
     day_start, day_end = schedule().local_day_bounds(schedule().local_today(now))
     return (DropInSession.select()
-            .where((DropInSession.opens_at >= day_start) & (DropInSession.opens_at < day_end)
-                   & (DropInSession.opens_at <= now))
+            .where((DropInSession.site == current_site_id()) & (DropInSession.opens_at >= day_start)
+                   & (DropInSession.opens_at < day_end) & (DropInSession.opens_at <= now))
             .order_by(DropInSession.starts_at.desc()).first())
 
 
@@ -73,7 +78,8 @@ def saved(session):
     """Store a session that was only computed from the schedule. Call inside a write transaction."""
     if session.id is None:
         existing = DropInSession.get_or_none(
-            (DropInSession.starts_at == session.starts_at) & (DropInSession.extra == session.extra))
+            (DropInSession.site == session.site_id) & (DropInSession.starts_at == session.starts_at)
+            & (DropInSession.extra == session.extra))
         if existing:
             return existing
         session.save(force_insert=True)
@@ -107,7 +113,7 @@ def _slot_marker(now):
 def close_checkin(session, now=None):
     now = now or utcnow()
     with write_transaction():
-        QueueState.bump()
+        QueueState.bump(session.site_id)
         session = saved(session)
         if session.checkin_closed_at is not None:
             raise Refused("Check-in is already closed for this session.")
@@ -119,7 +125,7 @@ def close_checkin(session, now=None):
 def reopen_checkin(session, now=None):
     now = now or utcnow()
     with write_transaction():
-        QueueState.bump()
+        QueueState.bump(session.site_id)
         session = saved(session)
         if now >= session.ends_at:
             raise Refused("This session has ended; open an extra session instead.")
@@ -141,7 +147,8 @@ def open_extra_session(until_local: time, now=None):
         QueueState.bump()
         if _running(now) is not None:
             raise Refused("A session is already open.")
-        return DropInSession.create(starts_at=now, opens_at=now, ends_at=ends_at, extra=True)
+        return DropInSession.create(site=current_site_id(), starts_at=now, opens_at=now, ends_at=ends_at,
+                                    extra=True)
 
 
 def next_opening(now=None):
@@ -150,7 +157,8 @@ def next_opening(now=None):
     sched = schedule()
     slot = sched.next_slot(now)
     upcoming = (DropInSession.select()
-                .where((DropInSession.extra == True) & (DropInSession.opens_at > now))  # noqa: E712
+                .where((DropInSession.site == current_site_id()) & (DropInSession.extra == True)  # noqa: E712
+                       & (DropInSession.opens_at > now))
                 .order_by(DropInSession.opens_at).first())
     if upcoming and upcoming.opens_at < slot.opens_at:
         slot = Slot(starts_at=upcoming.starts_at, ends_at=upcoming.ends_at, opens_at=upcoming.opens_at)

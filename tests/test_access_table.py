@@ -61,6 +61,7 @@ RULES = {
     "staff.extra_session": STAFF,
     "staff.link_ticket": STAFF,
     "staff.match_appointment": STAFF,
+    "staff.switch_office": STAFF,
     "cases.index": STAFF,
     "cases.search": STAFF,
     "cases.new": STAFF,

@@ -13,6 +13,7 @@ from flask_login import login_user, logout_user
 
 from ..models import StaffSession, StaffUser
 from ..schedule import utcnow
+from ..sites import offices_of
 
 # Refreshing last_seen_at at most this often keeps a busy screen from writing on every click.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -29,6 +30,7 @@ def start(user):
     StaffSession.create(token_hash=_hash(token), user=user, address=request.remote_addr,
                         user_agent=(request.user_agent.string or "")[:200])
     session["sid"] = token
+    session["site_id"] = offices_of(user)[0].id
     login_user(user)
 
 

@@ -2,7 +2,7 @@
 import secrets
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from htmx_flask import make_response
@@ -11,16 +11,16 @@ from .. import casework
 from ..auth import signed_in_cheaply, staff_required
 from ..case_models import TicketLink
 from ..cases.forms import AppointmentMatchForm, LinkForm
-from ..errors import BadInput, Refused
+from ..errors import BadInput, NotFound, Refused
 from ..estimates import counters
 from ..filters import local_time
-from ..errors import NotFound
 from ..models import Room, Ticket
 from ..queue import (
     call_next, check_in, choose_room, current_visitor, desk_room, move, session_tickets, set_priority, waiting,
 )
 from ..schedule import utcnow
 from ..sessions import close_checkin, open_extra_session, poll_key, reopen_checkin, staff_session, today_bounds
+from ..sites import current_site_id, offices_of
 from .forms import ExtraSessionForm, RoomForm, TicketActionForm, WalkInForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -56,7 +56,7 @@ _CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
 
 def _shared_render(template, key, context):
     token = generate_csrf()
-    slot = (template, key, current_user.role)
+    slot = (template, key, current_site_id(), current_user.role)
     cache = current_app.extensions.setdefault("dropin_shared_fragments", {})
     copy = cache.get(template)
     now = time.monotonic()
@@ -273,3 +273,20 @@ def match_appointment(ticket_id):
         _refuse_form(form)
     case = casework.match_appointment(ticket_id, form.appointment.data, current_user._get_current_object())
     return _done(f"Matched to the appointment for {case.reference}.", url_for("staff.queue"))
+
+
+@bp.route("/office", methods=["POST"])
+@staff_required
+def switch_office():
+    """Staff who work at several offices choose which one's queue they are working."""
+    chosen = request.form.get("office", type=int)
+    office = next((o for o in offices_of(current_user._get_current_object()) if o.id == chosen), None)
+    if office is None:
+        raise BadInput("Choose one of your offices.")
+    session["site_id"] = office.id
+    flash(f"You are working at {office.name}.")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("staff.queue"), code=303)
+
+
+def _same_site(url):
+    return bool(url) and url.startswith(request.host_url)

@@ -2,10 +2,11 @@
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from ..estimates import estimate, wait_words
-from ..models import Ticket
+from ..models import DropInSession, Ticket
 from ..qr import qr_svg
 from ..schedule import utcnow
 from ..sessions import poll_key
+from ..sites import use_site
 
 bp = Blueprint("ticket", __name__, url_prefix="/t")
 
@@ -21,9 +22,11 @@ def status_url(ticket):
 def _ticket_or_404(token):
     if len(token) > 64:
         abort(404)
-    ticket = Ticket.get_or_none(Ticket.token == token)
+    ticket = (Ticket.select(Ticket, DropInSession).join(DropInSession)
+              .where(Ticket.token == token).first())
     if ticket is None:
         abort(404, "We could not find that ticket. It may be from an earlier day.")
+    use_site(ticket.session.site_id)
     return ticket
 
 
@@ -41,6 +44,9 @@ def status(token):
 @bp.route("/<token>/live")
 def live(token):
     """The self-refreshing part of the status page; 204 when nothing has changed."""
+    site = request.args.get("s", type=int)
+    if site:
+        use_site(site)  # which office's queue version to compare, before any lookup
     if request.args.get("v") == poll_key():
         return "", 204
     return render_template("ticket/_status.html", **_context(_ticket_or_404(token)))

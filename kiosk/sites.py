@@ -1,0 +1,55 @@
+"""Offices. Each has its own drop-in sessions, queue, rooms and devices; staff belong to one or more.
+
+A one-office install only ever has the default office and never sees any of this.
+"""
+from flask import g, has_app_context, has_request_context, session
+
+DEFAULT_SITE_ID = 1
+
+
+def current_site_id():
+    """The office this request is about: the enrolled device's, else the one staff chose, else the default."""
+    if has_app_context() and "site_id" in g:
+        return g.site_id
+    if has_request_context():
+        return session.get("site_id", DEFAULT_SITE_ID)
+    return DEFAULT_SITE_ID
+
+
+def use_site(site_id):
+    g.site_id = site_id
+
+
+def offices_of(user):
+    """The offices a member of staff works at, default first; someone with none listed works at the default."""
+    from .models import Site, StaffSite
+    sites = list(Site.select().join(StaffSite).where(StaffSite.staff == user).order_by(Site.id))
+    return sites or [Site.get_by_id(DEFAULT_SITE_ID)]
+
+
+def several_offices():
+    from .models import Site
+    return Site.select().count() > 1
+
+
+def add_office(name):
+    """A new office with its own queue and the usual rooms."""
+    from .db import write_transaction
+    from .errors import BadInput
+    from .migrations import DEFAULT_ROOMS
+    from .models import QueueState, Room, Site
+    with write_transaction():
+        if Site.select().where(Site.name == name).exists():
+            raise BadInput(f"There is already an office called {name}.")
+        site = Site.create(name=name)
+        QueueState.create(id=site.id, version=0)
+        for position, room in enumerate(DEFAULT_ROOMS):
+            Room.create(site=site, name=room, position=position)
+    return site
+
+
+def set_offices(user, sites):
+    from .models import StaffSite
+    StaffSite.delete().where(StaffSite.staff == user).execute()
+    for site in sites:
+        StaffSite.create(staff=user, site=site)
