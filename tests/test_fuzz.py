@@ -51,7 +51,7 @@ from kiosk.casework import add_appointment, add_family_member, add_flag, add_pla
 from kiosk.db import database, is_sqlite
 from kiosk.devices import COOKIES, KINDS, make_link
 from kiosk.limits import limiter
-from kiosk.models import MODELS, NEEDS, ROLES, STATES, VISIT_FOR, Device, Room, StaffUser, Ticket
+from kiosk.models import MODELS, NEEDS, ROLES, STATES, VISIT_FOR, Device, Room, Site, StaffUser, Ticket
 from kiosk.queue import call_next, choose_room, current_visitor, move, set_priority
 from kiosk.sessions import close_checkin, poll_key, reopen_checkin, staff_session
 from kiosk.staff.forms import TICKET_ACTIONS
@@ -461,6 +461,7 @@ POST_SPECS = [
         "case": known_or_any(w.ids(Case)), "family_member": known_or_any(w.ids(FamilyMember))}),
     p("staff.match_appointment", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
       fields=lambda w: {"appointment": known_or_any(w.ids(Appointment))}),
+    p("staff.switch_office", "reception", fields=lambda w: {"office": known_or_any(w.ids(Site))}),
     p("cases.new", "keyworker", fields=lambda w: {**case_fields(w), "reference": reference()},
       query=lambda w: {"ticket": known_or_any(w.ids(Ticket))}),
     p("cases.new[reception]", "reception",
