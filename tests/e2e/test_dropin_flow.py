@@ -22,7 +22,8 @@ def test_check_in_call_and_finish_across_every_screen(pages):
     expect(kiosk.locator("#ticket-number")).to_have_text("1")
     qr = kiosk.locator("#ticket-qr")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.naturalWidth") > 0
+    # decode() waits for the image to arrive and fails if it is broken.
+    assert qr.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     expect(kiosk.locator("body")).not_to_contain_text("Zara")
     status_url = kiosk.url.replace("/kiosk/ticket/", "/t/")
 
