@@ -21,6 +21,26 @@ SQLITE_PRAGMAS = {
 }
 
 
+# SQL text by (name, kind of database): see prepared_sql.
+_PREPARED = {}
+
+
+def prepared_sql(name, build, params):
+    """The SQL of a query every poll runs, built once per kind of database instead of on each call.
+
+    `build` makes the query with the placeholder values `params`, in the order the
+    query builder puts them; a caller then runs the SQL with its own values in that order.
+    """
+    key = (name, type(database.obj))
+    sql = _PREPARED.get(key)
+    if sql is None:
+        sql, built_params = build().sql()
+        if list(built_params) != list(params):
+            raise RuntimeError(f"{name}: the query's parameters are {built_params!r}, not {params!r}")
+        _PREPARED[key] = sql
+    return sql
+
+
 def make_database(config):
     url = config.get("DATABASE_URL")
     if url:

@@ -5,7 +5,7 @@ from peewee import (
     IntegerField, Model, TextField,
 )
 
-from .db import database
+from .db import database, prepared_sql
 from .schedule import utcnow
 from .sites import DEFAULT_SITE_ID, current_site_id
 
@@ -207,9 +207,6 @@ class DeskAssignment(BaseModel):
         indexes = ((("session", "staff"), True),)
 
 
-_CURRENT_SQL = {}
-
-
 class QueueState(BaseModel):
     """One row per office (its id is the office's) whose version goes up with every queue change.
 
@@ -222,10 +219,8 @@ class QueueState(BaseModel):
     def current(cls, site_id=None):
         # Every idle poll of every screen runs this, so its SQL is built once per kind of
         # database rather than by the query builder on each call.
-        key = type(cls._meta.database.obj)
-        if key not in _CURRENT_SQL:
-            _CURRENT_SQL[key] = cls.select(cls.version).where(cls.id == 1).sql()[0]
-        row = cls._meta.database.execute_sql(_CURRENT_SQL[key], (site_id or current_site_id(),)).fetchone()
+        sql = prepared_sql("queue-version", lambda: cls.select(cls.version).where(cls.id == 1), [1])
+        row = cls._meta.database.execute_sql(sql, (site_id or current_site_id(),)).fetchone()
         return (row[0] if row else 0) or 0
 
     @classmethod

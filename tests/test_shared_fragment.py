@@ -33,7 +33,18 @@ def test_screens_catching_up_share_one_render_but_not_a_csrf_token(app, client, 
         assert one["csrf_token"] != two["csrf_token"]
 
 
-def test_a_screen_without_an_earlier_version_gets_a_fresh_render(app, client, auth):
+def test_a_screen_loading_afresh_gets_the_same_copy(app, client, auth):
+    make_ticket(name="Cal")
+    other = app.test_client()
+    auth.login("reception")
+    Auth(other).login("reception")
+    client.get("/staff/queue/live")
+    with counting_queries() as sql:
+        response = other.get("/staff/queue/live")
+    assert "Cal" in response.get_data(as_text=True) and len(sql) < 5, sql
+
+
+def test_after_a_change_the_next_screen_renders_afresh(app, client, auth):
     auth.login("reception")
     make_ticket(name="Cal")
     client.get(f"/staff/queue/live?v={poll_key()}-old")
@@ -41,3 +52,14 @@ def test_a_screen_without_an_earlier_version_gets_a_fresh_render(app, client, au
     with counting_queries() as sql:
         response = client.get("/staff/queue/live")
     assert "Dee" in response.get_data(as_text=True) and len(sql) >= 5
+
+
+def test_a_keyworker_never_gets_the_copy_made_for_reception(app, client, auth):
+    make_ticket(name="Eve")
+    other = app.test_client()
+    auth.login("reception")
+    Auth(other).login("keyworker")
+    client.get("/staff/queue/live")
+    with counting_queries() as sql:
+        response = other.get("/staff/queue/live")
+    assert "Eve" in response.get_data(as_text=True) and len(sql) >= 5

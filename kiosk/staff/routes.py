@@ -47,9 +47,9 @@ def _refuse_form(form):
 
 
 # After each change every reception screen asks for the same queue fragment within one poll.
-# It is rendered once per queue version (and role), and the other screens get that copy with
-# their own CSRF token in it. The version is bumped by every change the queue shows; the
-# minutes waited tick on in the browser (staff.js), so a copy is used for a few seconds only.
+# It is rendered once per queue version (and office and role), and the other screens get that
+# copy with their own CSRF token in it. The version is bumped by every change the queue shows;
+# the minutes waited tick on in the browser (staff.js), so a copy is used for a few seconds only.
 SHARED_FOR_SECONDS = 5
 _CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
 
@@ -60,20 +60,11 @@ def _shared_render(template, key, context):
     cache = current_app.extensions.setdefault("dropin_shared_fragments", {})
     copy = cache.get(template)
     now = time.monotonic()
-    # Only a screen catching up (it sends an earlier version it showed) takes a copy; others render.
-    if _catching_up(request.args.get("v"), key) and copy is not None and copy[0] == slot \
-            and now - copy[1] < SHARED_FOR_SECONDS:
+    if copy is not None and copy[0] == slot and now - copy[1] < SHARED_FOR_SECONDS:
         return copy[2].replace(_CSRF_MARK, token)
     html = render_template(template, version=key, **context())
     cache[template] = (slot, now, html.replace(token, _CSRF_MARK))
     return html
-
-
-def _catching_up(shown, key):
-    try:
-        return int(shown.split("-", 1)[0]) < int(key.split("-", 1)[0])
-    except (AttributeError, ValueError):
-        return False
 
 
 def _live(template, context, shared=False):

@@ -2,6 +2,7 @@
 from playwright.sync_api import expect
 
 from .conftest import TABLET_PORTRAIT
+from .helpers import add_ticket
 
 
 def test_check_in_call_and_finish_across_every_screen(pages):
@@ -58,3 +59,28 @@ def test_check_in_call_and_finish_across_every_screen(pages):
     expect(reception.locator("details.finished")).to_contain_text("Zara")
     expect(reception.locator("#count-seen")).to_have_text("1")
     expect(visitor.locator(".status-line")).to_contain_text("Your visit is finished", timeout=7000)
+
+
+def test_reception_works_each_row_of_the_queue(pages, server):
+    first = add_ticket(server, name="Ola")
+    second = add_ticket(server, name="Pim")
+    reception = pages.staff_page("rab", "reception")
+
+    reception.click(f"#queue-priority_on-{second.id}")
+    expect(reception.locator("#flash")).to_contain_text(f"Ticket {second.number} is now a priority")
+    # The priority visitor moves to the top of the waiting list.
+    expect(reception.locator("#waiting-table tbody tr").first).to_contain_text("Pim", timeout=3000)
+    expect(reception.locator(f"#ticket-{second.id}")).to_contain_text("Priority")
+
+    reception.click(f"#queue-cancel-{first.id}")
+    expect(reception.locator("#flash")).to_contain_text(f"{first.number} cancelled")
+    expect(reception.locator("#waiting-table tr", has_text="Ola")).to_have_count(0, timeout=3000)
+
+    reception.select_option(f"#room-{second.id}", label="Room 2")
+    reception.click(f"#queue-call-{second.id}")
+    expect(reception.locator("#flash")).to_contain_text(f"Called {second.number} to Room 2")
+    reception.click(f"#queue-start-{second.id}")
+    expect(reception.locator("#flash")).to_contain_text(f"Started with {second.number}")
+    reception.click(f"#queue-finish-{second.id}")
+    expect(reception.locator("#flash")).to_contain_text(f"{second.number} is done")
+    expect(reception.locator("#count-seen")).to_have_text("1", timeout=3000)
