@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from .models import DeskAssignment, Ticket
+from .models import DeskAssignment, QueueState, Ticket
 from .queue import call_order
 
 RECENT_VISITS = 30
@@ -42,16 +42,33 @@ def estimate(ticket, now):
     """Where the ticket stands and roughly how long until it is called."""
     if ticket.state != "waiting":
         return None
-    # Only the ids, in Call next's order: a whole ticket per waiting row cost far more than the sort.
-    order = [ticket_id for (ticket_id,) in Ticket.select(Ticket.id)
-             .where((Ticket.session == ticket.session_id) & (Ticket.state == "waiting"))
-             .order_by(*call_order()).tuples()]
+    order, visit_minutes, on_duty = _queue_figures(ticket.session)
     position = order.index(ticket.id) + 1 if ticket.id in order else len(order)
-    minutes = math.ceil((position - 1) * average_visit_minutes() / staff_on_duty(ticket.session))
+    minutes = math.ceil((position - 1) * visit_minutes / on_duty)
     seen_today = None
     if now >= ticket.session.ends_at - NEAR_END:
         seen_today = now + timedelta(minutes=minutes) < ticket.session.ends_at + timedelta(minutes=15)
     return Estimate(position=position, minutes=minutes, seen_today=seen_today)
+
+
+def _queue_figures(session):
+    """Call next's order of the waiting tickets, the recent time with staff and the desks staffed.
+
+    Every visitor's ticket page asks for these, and they stay the same until the queue
+    changes, so they are worked out once per queue version (every change bumps it).
+    """
+    key = (session.id, QueueState.current(session.site_id))
+    cache = current_app.extensions.setdefault("dropin_queue_figures", {})
+    held = cache.get(session.site_id)
+    if held is not None and held[0] == key:
+        return held[1]
+    # Only the ids, in Call next's order: a whole ticket per waiting row cost far more than the sort.
+    order = [ticket_id for (ticket_id,) in Ticket.select(Ticket.id)
+             .where((Ticket.session == session.id) & (Ticket.state == "waiting"))
+             .order_by(*call_order()).tuples()]
+    figures = (order, average_visit_minutes(), staff_on_duty(session))
+    cache[session.site_id] = (key, figures)
+    return figures
 
 
 def wait_words(minutes):

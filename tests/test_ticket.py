@@ -9,6 +9,7 @@ from kiosk.sessions import staff_session
 
 from .factories import make_staff, make_ticket
 from .pages import poll_version, text
+from .test_polling import counting_queries
 
 
 @pytest.fixture
@@ -35,6 +36,29 @@ def test_place_goes_down_as_people_are_called(client, clock, worker):
     ticket = make_ticket()
     call_next(staff_session(), worker)
     assert "number 1 in the queue" in text(client.get(f"/t/{ticket.token}"))
+
+
+def test_a_page_seen_before_a_call_moves_up_after_it(client, clock, worker):
+    make_ticket()
+    clock.shift(timedelta(minutes=1))
+    ticket = make_ticket()
+    assert "number 2 in the queue" in text(client.get(f"/t/{ticket.token}"))
+    call_next(staff_session(), worker)
+    assert "number 1 in the queue" in text(client.get(f"/t/{ticket.token}"))
+
+
+def test_visitors_pages_share_the_queue_figures_and_set_no_cookie(client, clock):
+    tickets = []
+    for _ in range(5):
+        tickets.append(make_ticket(needs=["money"]))
+        clock.shift(timedelta(minutes=1))
+    client.get(f"/t/{tickets[0].token}")
+    with counting_queries() as sql:
+        response = client.get(f"/t/{tickets[4].token}")
+    assert "number 5 in the queue" in text(response)
+    # The ticket, its session and the queue's version (twice); the order of the queue was already known.
+    assert len(sql) <= 4, sql
+    assert "Set-Cookie" not in response.headers
 
 
 def test_status_after_a_call_says_where_to_go(client, worker):
