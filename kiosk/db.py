@@ -21,24 +21,45 @@ SQLITE_PRAGMAS = {
 }
 
 
-# SQL text by (name, kind of database): see prepared_sql.
+# SQL text and where each value goes, by (name, kind of database): see prepared.
 _PREPARED = {}
+_FIXED = object()
 
 
-def prepared_sql(name, build, params):
-    """The SQL of a query every poll runs, built once per kind of database instead of on each call.
+def prepared(name, build, **values):
+    """(sql, params) for a query every poll runs, its SQL built once per kind of database.
 
-    `build` makes the query with the placeholder values `params`, in the order the
-    query builder puts them; a caller then runs the SQL with its own values in that order.
+    `build(**values)` makes the query with peewee; the first time it is built with stand-ins
+    for the values, to learn where each goes among the query's parameters (the rest are fixed
+    ones of the query itself). Queries of different shapes need different names.
     """
     key = (name, type(database.obj))
-    sql = _PREPARED.get(key)
-    if sql is None:
-        sql, built_params = build().sql()
-        if list(built_params) != list(params):
-            raise RuntimeError(f"{name}: the query's parameters are {built_params!r}, not {params!r}")
-        _PREPARED[key] = sql
-    return sql
+    entry = _PREPARED.get(key)
+    if entry is None:
+        stand_ins = {k: (-70001 - i if isinstance(v, int) else f"stand-in-{i}-{k}")
+                     for i, (k, v) in enumerate(values.items())}
+        sql, params = build(**stand_ins).sql()
+        names = {v: k for k, v in stand_ins.items()}
+        entry = (sql, [(names[p], None) if _hashable(p) and p in names else (_FIXED, p) for p in params])
+        if {k for k, _ in entry[1] if k is not _FIXED} != set(values):
+            raise RuntimeError(f"{name}: not every value reached the query's parameters")
+        _PREPARED[key] = entry
+    sql, slots = entry
+    return sql, [fixed if k is _FIXED else values[k] for k, fixed in slots]
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def select_prepared(model, name, build, **values):
+    """The rows of a prepared query (see prepared) as instances of `model`, columns converted as usual."""
+    sql, params = prepared(name, build, **values)
+    return list(model.raw(sql, *params))
 
 
 def make_database(config):

@@ -31,7 +31,8 @@ def login_address_limit():
 
 
 def kiosk_device_key():
-    return "device:" + (request.cookies.get("kiosk_device") or get_remote_address())[:64]
+    from .devices import COOKIES
+    return "device:" + (request.cookies.get(COOKIES["kiosk"]) or get_remote_address())[:64]
 
 
 def kiosk_limit():

@@ -5,7 +5,7 @@ from peewee import (
     IntegerField, Model, TextField,
 )
 
-from .db import database, prepared_sql
+from .db import database, prepared
 from .schedule import utcnow
 from .sites import DEFAULT_SITE_ID, current_site_id
 
@@ -219,8 +219,9 @@ class QueueState(BaseModel):
     def current(cls, site_id=None):
         # Every idle poll of every screen runs this, so its SQL is built once per kind of
         # database rather than by the query builder on each call.
-        sql = prepared_sql("queue-version", lambda: cls.select(cls.version).where(cls.id == 1), [1])
-        row = cls._meta.database.execute_sql(sql, (site_id or current_site_id(),)).fetchone()
+        sql, params = prepared("queue-version", lambda site: cls.select(cls.version).where(cls.id == site),
+                               site=site_id or current_site_id())
+        row = cls._meta.database.execute_sql(sql, params).fetchone()
         return (row[0] if row else 0) or 0
 
     @classmethod

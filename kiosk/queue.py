@@ -4,7 +4,7 @@ import secrets
 from peewee import JOIN, Case, IntegrityError, fn
 
 from .casework import record_visit
-from .db import database, write_transaction
+from .db import database, select_prepared, write_transaction
 from .errors import CheckInClosed, NotFound, Refused, StaleTicket
 from .models import NEEDS, VISIT_FOR, DeskAssignment, DropInSession, QueueState, Room, StaffUser, Ticket
 from .schedule import utcnow
@@ -74,8 +74,10 @@ def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
 
 
 def call_order(staff=None):
-    """Priority first, then appointments and people asking for this worker, then longest wait."""
-    asked_for_me = (Ticket.requested_staff == staff.id) if staff is not None else False
+    """Priority first, then appointments and people asking for this worker (a StaffUser or its id),
+    then longest wait."""
+    staff_id = getattr(staff, "id", staff)
+    asked_for_me = (Ticket.requested_staff == staff_id) if staff_id is not None else False
     return [
         Ticket.priority.desc(),
         Case(None, [((Ticket.visit_for == "appointment") | asked_for_me, 0)], 1),
@@ -89,17 +91,29 @@ def call_order(staff=None):
 def waiting(session, staff=None):
     if session is None or session.id is None:
         return []
-    return list(Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting"))
-                .order_by(*call_order(staff)))
+    # Every desk and queue screen runs this after each change: SQL built once per shape.
+    if staff is None:
+        return select_prepared(Ticket, "waiting", _waiting_query, session_id=session.id)
+    return select_prepared(Ticket, "waiting-for-worker", _waiting_query, session_id=session.id, staff_id=staff.id)
+
+
+def _waiting_query(session_id, staff_id=None):
+    return (Ticket.select().where((Ticket.session == session_id) & (Ticket.state == "waiting"))
+            .order_by(*call_order(staff_id)))
 
 
 def current_visitor(session, staff):
     """The ticket this worker has called or is seeing, if any."""
     if session is None or session.id is None:
         return None
-    return (Ticket.select().where((Ticket.session == session) & (Ticket.called_by == staff)
+    mine = select_prepared(Ticket, "current-visitor", _current_visitor_query, session_id=session.id, staff_id=staff.id)
+    return mine[0] if mine else None
+
+
+def _current_visitor_query(session_id, staff_id):
+    return (Ticket.select().where((Ticket.session == session_id) & (Ticket.called_by == staff_id)
                                   & Ticket.state.in_(("called", "in_progress")))
-            .order_by(Ticket.called_at.desc()).first())
+            .order_by(Ticket.called_at.desc()).limit(1))
 
 
 def desk_room(session, staff):

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
 
-from ..db import prepared_sql
+from ..db import select_prepared
 from ..models import StaffSession, StaffUser
 from ..schedule import utcnow
 from ..sites import offices_of
@@ -62,12 +62,14 @@ def load(user_id):
     if not token:
         return None
     # Every request of a signed-in screen runs these two, so their SQL is built once.
-    row = next(iter(StaffSession.raw(prepared_sql("staff-session", _open_session_query, ["hash"]), _hash(token))), None)
-    if row is None or str(row.user_id) != str(user_id):
+    rows = select_prepared(StaffSession, "staff-session", _open_session_query, token_hash=_hash(token))
+    if not rows or str(rows[0].user_id) != str(user_id):
         return None
-    user = next(iter(StaffUser.raw(prepared_sql("staff-user", _active_user_query, [0]), row.user_id)), None)
-    if user is None:
+    row = rows[0]
+    users = select_prepared(StaffUser, "staff-user", _active_user_query, user_id=row.user_id)
+    if not users:
         return None
+    user = users[0]
     now = utcnow()
     config = current_app.config
     idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
@@ -81,10 +83,10 @@ def load(user_id):
     return user
 
 
-def _open_session_query():
+def _open_session_query(token_hash):
     return (StaffSession.select(StaffSession.id, StaffSession.user, StaffSession.created_at, StaffSession.last_seen_at)
-            .where((StaffSession.token_hash == "hash") & StaffSession.ended_at.is_null()))
+            .where((StaffSession.token_hash == token_hash) & StaffSession.ended_at.is_null()))
 
 
-def _active_user_query():
-    return StaffUser.select().where((StaffUser.id == 0) & StaffUser.active)
+def _active_user_query(user_id):
+    return StaffUser.select().where((StaffUser.id == user_id) & StaffUser.active)

@@ -1,7 +1,7 @@
 """The visitor's own view of their ticket, opened from the QR code. Number and state only."""
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from ..db import prepared_sql
+from ..db import select_prepared
 from ..estimates import estimate, wait_words
 from ..models import DropInSession, Ticket
 from ..qr import qr_svg
@@ -24,21 +24,21 @@ def _ticket_or_404(token):
     if len(token) > 64:
         abort(404)
     # Every visitor's phone asks for its ticket every few seconds: SQL built once, two indexed reads.
-    ticket = next(iter(Ticket.raw(prepared_sql("ticket-by-token", _by_token, ["token"]), token)), None)
-    if ticket is None:
+    found = select_prepared(Ticket, "ticket-by-token", _by_token, token=token)
+    if not found:
         abort(404, "We could not find that ticket. It may be from an earlier day.")
-    ticket.session = next(iter(DropInSession.raw(prepared_sql("session-by-id", _session_by_id, [0]),
-                                                 ticket.session_id)))
+    ticket = found[0]
+    ticket.session = select_prepared(DropInSession, "session-by-id", _session_by_id, session_id=ticket.session_id)[0]
     use_site(ticket.session.site_id)
     return ticket
 
 
-def _by_token():
-    return Ticket.select().where(Ticket.token == "token")
+def _by_token(token):
+    return Ticket.select().where(Ticket.token == token)
 
 
-def _session_by_id():
-    return DropInSession.select().where(DropInSession.id == 0)
+def _session_by_id(session_id):
+    return DropInSession.select().where(DropInSession.id == session_id)
 
 
 def _context(ticket):
