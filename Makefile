@@ -58,7 +58,9 @@ test-postgres: install browser $(VENV)/.bench-installed $(VENV)/.postgres-instal
 	scripts/pg_test_server.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Load test against a hello-world baseline: bench/results/latest.json and the table in README.md.
-# About 15 minutes; `make bench BENCH_ARGS=--quick` takes about 2.
+# About 15 minutes; `make bench BENCH_ARGS=--quick` takes about 2. `make bench BENCH_ARGS=--soak` runs
+# only the office day, for 10 minutes, sampling the server's memory (bench/results/soak.json); it fails
+# if memory grows more than 10% after the 2-minute warm-up or any request fails. Not part of `make test`.
 bench: install $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

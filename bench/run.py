@@ -2,6 +2,7 @@
 
     python -m bench.run            # the full run (about 15 minutes on 2 cores)
     python -m bench.run --quick    # a short smoke run (about 2 minutes): no growth tables, a short office day
+    python -m bench.run --soak     # the office day for 10 minutes, the server's memory sampled (bench/soak.py)
 
 Each request type gets a fresh copy of a seeded database (bench/seed.py) and a
 fresh server: `python run.py` exactly as shipped (waitress, its default thread
@@ -9,163 +10,39 @@ count, ProductionConfig with CSRF on), with SQLITE_PATH and SECRET_KEY pointing
 into a temporary folder so the developer's own instance/ is never touched. The
 baseline is bench/hello.py, served by waitress with the same thread count. The
 load is locust (FastHttpUser, headless) in its own process (bench/locustfile.py).
-Both bind 127.0.0.1 only and are stopped by PID when the phase ends or fails.
+Both bind 127.0.0.1 only and are stopped by PID when the phase ends or fails
+(bench/servers.py).
 
 Results go to bench/results/latest.json and a table in README.md between the
-bench markers.
+bench markers (bench/report.py); what is measured and for how long is in
+bench/profiles.py.
 """
 import argparse
 import json
 import os
-import platform
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.profiles import (
+    CHECKIN_LIMIT, GROWTH_HISTORY, GROWTH_PHASES, GROWTH_SESSION, MAIN, OFFICE_CLASSES, OVERRIDES, PHASES,
+    PROFILES, SIGN_IN_LIMITS, SOAK, THREADS,
+)
+from bench.report import (  # noqa: F401 - MARK_START, MARK_END, README: this module's API too
+    MARK_END, MARK_START, README, machine, ms, readme_table, update_readme, version, write_json,
+)
+from bench.servers import ROOT, Server, log
+
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-README = ROOT / "README.md"
+SOAK_RESULTS = ROOT / "bench" / "results" / "soak.json"
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
-MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
-# run.py's own default, so the baseline gets exactly what the app gets.
-THREADS = int(os.environ.get("THREADS", "8"))
-# Settings the bench must change from the shipped ones, and why. Every simulated screen and
-# tablet here comes from 127.0.0.1 and signs in within seconds, where the office's PCs each have
-# their own address; and a kiosk checking people in flat out is the point of the check-in phase.
-SIGN_IN_LIMITS = {"LOGIN_LIMIT_PER_ADDRESS": "100000 per minute", "LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute"}
-CHECKIN_LIMIT = {"KIOSK_CHECKIN_LIMIT": "1000000 per minute"}
-OVERRIDES = {
-    "request types and growth": {**SIGN_IN_LIMITS, **CHECKIN_LIMIT},
-    "office day": dict(SIGN_IN_LIMITS),  # the kiosks keep the shipped check-in limit
-}
-
-
-# key: (locust class, the request that is measured, what the issue calls it, target ratio to hello world)
-PHASES = {
-    "hello": ("Hello", "hello", "hello world (baseline)", None),
-    "hello_204": ("Hello204", "hello 204", "hello world's 204 (waitress closes the connection)", None),
-    "queue_poll_204": ("QueuePoll204", "queue poll (204)", "queue poll, nothing changed (204)", 0.8),
-    "display_poll_204": ("DisplayPoll204", "display poll (204)", "display poll, nothing changed (204)", 0.8),
-    "desk_poll_204": ("DeskPoll204", "desk poll (204)", "desk poll, nothing changed (204)", None),
-    "ticket_poll_204": ("TicketPoll204", "ticket poll (204)", "visitor's ticket poll, nothing changed (204)", None),
-    "queue_fragment": ("QueueFragment", "queue poll (whole fragment)", "queue poll, whole fragment", 0.3),
-    "desk_fragment": ("DeskFragment", "desk poll (whole fragment)", "desk poll, whole fragment", None),
-    "display_fragment": ("DisplayFragment", "display poll (whole fragment)", "display poll, whole fragment", None),
-    "ticket_status": ("TicketStatus", "ticket status page", "ticket status page", 0.5),
-    "checkin": ("Kiosk", "kiosk check-in (POST)", "kiosk check-in (POST)", 0.15),
-    "call_next": ("CallNext", "call next (POST)", "Call next (POST)", 0.15),
-}
-MAIN = list(PHASES)
-GROWTH_PHASES = ["queue_poll_204", "display_poll_204", "queue_fragment", "ticket_status", "checkin", "call_next"]
-OFFICE_CLASSES = ["OfficeStaffScreen", "OfficeDisplay", "OfficeKiosk", "OfficeKeyworker"]
-
-PROFILES = {
-    "full": {"duration": 10, "warmup": 3, "users": 8, "growth_duration": 6, "growth_warmup": 2,
-             "office_duration": 120, "office_warmup": 15, "phases": MAIN, "growth": True,
-             "session_tickets": 60, "history_tickets": 10_000,
-             "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
-    "quick": {"duration": 3, "warmup": 2, "users": 8, "growth_duration": 0, "growth_warmup": 0,
-              "office_duration": 30, "office_warmup": 10, "phases": MAIN, "growth": False,
-              "session_tickets": 60, "history_tickets": 10_000,
-              "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
-    # For tests/test_bench_smoke.py: proves the machinery, measures nothing worth reading.
-    "smoke": {"duration": 1, "warmup": 1, "users": 2, "growth_duration": 0, "growth_warmup": 0,
-              "office_duration": 4, "office_warmup": 3, "phases": ["hello", "queue_poll_204", "checkin"],
-              "growth": False, "session_tickets": 20, "history_tickets": 200,
-              "office": {"SCREENS": 3, "DISPLAYS": 1, "KIOSKS": 1, "KEYWORKERS": 2, "KIOSK_EVERY": 2}},
-}
-GROWTH_SESSION = (10, 100, 1000)
-GROWTH_HISTORY = (1_000, 10_000, 100_000)
-
-
-def log(message):
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A server process on 127.0.0.1, its peak memory sampled while it runs, stopped by its PID."""
-
-    def __init__(self, name, argv, env, logdir):
-        self.name, self.port = name, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(logdir) / f"{name}.log"
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([*argv, "--host", "127.0.0.1", "--port", str(self.port)], cwd=ROOT,
-                                     env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        self.ps = psutil.Process(self.proc.pid)
-        self.peak_rss = 0
-        self._stop = threading.Event()
-        self._sampler = threading.Thread(target=self._sample, daemon=True)
-        self._sampler.start()
-
-    def _sample(self):
-        while not self._stop.is_set():
-            try:
-                self.peak_rss = max(self.peak_rss, self.ps.memory_info().rss)
-            except psutil.Error:
-                return
-            self._stop.wait(0.2)
-
-    def wait_ready(self, path="/", timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n"
-                                   + self.log_path.read_text()[-2000:])
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=2):
-                    return
-            except urllib.error.HTTPError as error:
-                error.close()
-                if error.code < 500:
-                    return  # it answers; refusing this browser is its business
-                time.sleep(0.1)
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not answer within {timeout}s; see {self.log_path}")
-
-    def cpu_seconds(self):
-        times = self.ps.cpu_times()
-        return times.user + times.system
-
-    def peak_rss_mb(self):
-        """The kernel's high-water mark (VmHWM) where there is one, else the sampled peak."""
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return max(int(line.split()[1]) * 1024, self.peak_rss) / 2**20
-        except OSError:
-            pass
-        return self.peak_rss / 2**20
-
-    def stop(self):
-        self._stop.set()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._log.close()
 
 
 class Bench:
@@ -282,8 +159,8 @@ class Bench:
             row["ratio"] = row["rps"] / self.hello_rps
             row["meets_target"] = None if target is None else row["ratio"] >= target
             row["cpu_cost_ratio"] = self.hello_cpu / max(1e-9, row["server_cpu_us_per_request"])
-        log(f"{tag}: {row['rps']:.0f} req/s, p50 {_ms(row['p50_ms'])}, p95 {_ms(row['p95_ms'])}, "
-            f"p99 {_ms(row['p99_ms'])} ms, errors {row['errors']}, ratio {row.get('ratio', 0):.2f}, "
+        log(f"{tag}: {row['rps']:.0f} req/s, p50 {ms(row['p50_ms'])}, p95 {ms(row['p95_ms'])}, "
+            f"p99 {ms(row['p99_ms'])} ms, errors {row['errors']}, ratio {row.get('ratio', 0):.2f}, "
             f"CPU {row['server_cpu_us_per_request']:.0f} µs/request (ratio {row.get('cpu_cost_ratio', 0):.2f}), "
             f"server CPU {row['server_cpu_percent']:.0f}%, locust CPU {row['loadgen_cpu_percent']:.0f}%, "
             f"machine {row['machine_busy_percent']:.0f}% of {100 * (os.cpu_count() or 1)}%, "
@@ -320,9 +197,9 @@ class Bench:
             and fresh["p95_ms"] <= 2500 and not fresh.get("missed"),
         }
         log(f"office day: {result['errors']} errors, "
-            + ", ".join(f"{n} p95 {_ms(r['p95_ms'])} ms" for n, r in requests.items()
+            + ", ".join(f"{n} p95 {ms(r['p95_ms'])} ms" for n, r in requests.items()
                         if n in ("queue poll", "desk poll", "display poll", "kiosk check-in (POST)"))
-            + f", check-in to staff screen p95 {_ms(fresh.get('p95_ms'))} ms over {fresh.get('samples')} samples")
+            + f", check-in to staff screen p95 {ms(fresh.get('p95_ms'))} ms over {fresh.get('samples')} samples")
         return {"duration_s": self.p["office_duration"], "users": office, "errors": result["errors"],
                 "requests": requests, "freshness": fresh, "refused": result.get("refused", {}),
                 "server_cpu_percent": result["server_cpu_percent"], "peak_rss_mb": result["server_peak_rss_mb"],
@@ -370,7 +247,7 @@ class Bench:
                 "server": "python run.py (waitress, ProductionConfig, CSRF on), SQLite in a temporary folder",
                 "baseline": "bench/hello.py: Flask hello world under waitress",
                 "threads": THREADS, "users": p["users"], "duration_s": p["duration"], "warmup_s": p["warmup"],
-                "load_generator": f"locust {_version('locust')} FastHttpUser, headless, its own process",
+                "load_generator": f"locust {version('locust')} FastHttpUser, headless, its own process",
                 "session_tickets": p["session_tickets"], "history_tickets": p["history_tickets"],
                 "history_cases": manifest.get("history_cases", 0),
                 "overrides": OVERRIDES,
@@ -392,134 +269,49 @@ class Bench:
         return results
 
 
-def _version(package):
-    from importlib.metadata import version  # noqa: PLC0415
-    return version(package)
-
-
-def _ms(value):
-    return "–" if value is None else f"{value:.1f}"
-
-
-def machine():
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "os": platform.platform(), "python": platform.python_version()}
-
-
-def readme_table(results):
-    """The short table for README.md."""
-    m = results["machine"]
-    lines = [
-        f"Measured {results['date'][:10]} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
-        f"{m['os']}, Python {m['python']}; `make bench` ({results['profile']} run, {results['runtime_s'] / 60:.0f} min). "
-        f"{results['settings']['load_generator']}, {results['settings']['users']} users per request type; "
-        f"waitress {results['settings']['threads']} threads; a session of {results['seed']['session_tickets']} "
-        f"tickets and {results['seed']['history_tickets']:,} historic ones. Full figures in "
-        "`bench/results/latest.json`.",
-        "",
-        "| request | req/s | p50 ms | p95 ms | p99 ms | errors | peak MB | × hello | CPU µs | CPU × | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for row in results["request_types"]:
-        target = row.get("target_ratio")
-        verdict = "" if target is None else f"≥ {target} {'✓' if row.get('meets_target') else '✗'}"
-        lines.append(f"| {row['label']} | {row['rps']:.0f} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
-                     f"{_ms(row['p99_ms'])} | {row['errors']} | {row['peak_rss_mb']:.0f} | "
-                     f"{row.get('ratio', 0):.2f} | {row['server_cpu_us_per_request']:.0f} | "
-                     f"{row.get('cpu_cost_ratio', 0):.2f} | {verdict} |")
-    busy = [row["machine_busy_percent"] for row in results["request_types"]]
-    lines += ["", f"The whole machine was busy {min(busy):.0f}–{max(busy):.0f}% of {100 * m['cores']}% during "
-                  "these phases (server, locust and anything else running)."]
-    office = results["office_day"]
-    if office:
-        lines += _office_lines(office)
-    growth = results.get("growth")
-    if growth:
-        lines += ["", "Growth: req/s, p95 ms and the server's CPU µs per request (the steadiest of the three "
-                      "on a shared machine):", ""]
-        keys = GROWTH_PHASES
-        lines.append("| session / history | " + " | ".join(PHASES[k][2] for k in keys) + " |")
-        lines.append("|---|" + "---:|" * len(keys))
-        for axis in ("session", "history"):
-            for scenario in growth[axis]:
-                cells = {r["key"]: r for r in scenario["rows"]}
-                lines.append(f"| {scenario['session_tickets']:,} / {scenario['history_tickets']:,} | " + " | ".join(
-                    f"{cells[k]['rps']:.0f} / {_ms(cells[k]['p95_ms'])} / {cells[k]['server_cpu_us_per_request']:.0f}"
-                    if k in cells else "–" for k in keys) + " |")
-    lines.append("")
-    lines.append(f"Load generator at most {results['load_generator']['max_cpu_percent']:.0f}% of one core "
-                 f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck).")
-    return "\n".join(lines)
-
-
-def _office_lines(office):
-    req = office["requests"]
-    fresh = office["freshness"] or {}
-    u = office["users"]
-    return [
-        "",
-        f"Office day ({office['duration_s']} s: {u['SCREENS']} staff screens and {u['DISPLAYS']} displays polling "
-        f"every 2 s, {u['KIOSKS']} kiosks checking someone in every {u.get('KIOSK_EVERY', 10)} s, "
-        f"{u['KEYWORKERS']} keyworkers calling and finishing): {office['errors']} errors; p95 queue poll "
-        f"{_ms(req.get('queue poll', {}).get('p95_ms'))} ms, desk poll {_ms(req.get('desk poll', {}).get('p95_ms'))} ms, "
-        f"display poll {_ms(req.get('display poll', {}).get('p95_ms'))} ms, check-in "
-        f"{_ms(req.get('kiosk check-in (POST)', {}).get('p95_ms'))} ms; check-in to first staff-screen poll showing it "
-        f"p95 {_ms(fresh.get('p95_ms'))} ms; peak {office['peak_rss_mb']:.0f} MB. "
-        + ("All office-day checks pass." if office["passed"] else
-           "Failed: " + ", ".join(k for k, ok in office["checks"].items() if not ok) + "."),
-    ]
-
-
-def update_readme(results, readme=README):
-    text = readme.read_text()
-    block = f"{MARK_START}\n{readme_table(results)}\n{MARK_END}"
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        _, after = rest.split(MARK_END, 1)
-        text = before + block + after
-    else:
-        text = text.rstrip("\n") + "\n\n## Performance\n\n`make bench` (`make bench BENCH_ARGS=--quick` for a short run)\n\n" \
-            + block + "\n"
-    readme.write_text(text)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_const", dest="profile", const="quick", default="full",
                         help="a short run: seconds per request type, a 30 s office day, no growth tables")
     parser.add_argument("--smoke", action="store_const", dest="profile", const="smoke",
                         help="the machinery only, in seconds (the test suite's check)")
-    parser.add_argument("--out", default=str(RESULTS), help="where the JSON goes (default bench/results/latest.json)")
+    parser.add_argument("--soak", action="store_true",
+                        help=f"only the office day, for {SOAK['seconds']} s, sampling the server's memory; "
+                             "passes if it grows by at most 10%% after the warm-up, with no errors "
+                             "(results in bench/results/soak.json)")
+    parser.add_argument("--soak-seconds", type=int, metavar="N",
+                        help=f"the soak's length (default {SOAK['seconds']}; implies --soak), for trying it out")
+    parser.add_argument("--out", help="where the JSON goes (default bench/results/latest.json, "
+                                      "or bench/results/soak.json for --soak)")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
     parser.add_argument("--workdir", help="keep databases and logs here instead of a temporary folder")
     parser.add_argument("--only", help="comma-separated request types (and/or office_day, growth) to run, "
                                        "for working on one path; hello always runs")
     args = parser.parse_args(argv)
+    soak = args.soak or args.soak_seconds is not None
+    if soak and (args.only or args.profile != "full"):
+        parser.error("--soak runs on its own: no --quick, --smoke or --only with it")
+    if args.soak_seconds is not None and args.soak_seconds < 30:
+        parser.error("--soak-seconds must be at least 30")
+    out = Path(args.out or (SOAK_RESULTS if soak else RESULTS))
 
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="dropin-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    bench = Bench(args.profile, workdir, args.out)
+    bench = Bench(args.profile, workdir, out)
     if args.only:
         only = set(args.only.split(","))
         bench.p = {**bench.p, "phases": ["hello"] + [k for k in MAIN if k in only and k != "hello"],
                    "growth": "growth" in only, "office": bench.p["office"] if "office_day" in only else None}
     failed = True
     try:
+        if soak:
+            from bench.soak import run_soak  # noqa: PLC0415 - only the soak needs it
+            log(f"soak; databases and logs in {workdir}")
+            failed = not run_soak(bench, args.soak_seconds or SOAK["seconds"], out, readme=not args.no_readme)
+            return 1 if failed else 0
         log(f"{args.profile} run; databases and logs in {workdir}")
         results = bench.run()
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(results, indent=1) + "\n")
-        tmp.replace(out)
+        write_json(results, out)
         if not args.no_readme:
             update_readme(results)
         print(readme_table(results), flush=True)

@@ -99,6 +99,8 @@ def _seed(rng, session_tickets, history_tickets, keyworkers):
         "reception": reception.username,
         "keyworkers": [w.username for w in workers],
         "session_id": session.id,
+        # Naive UTC, as the app stores it: the soak checks the session outlasts it.
+        "session_ends_at": session.ends_at.isoformat(),
         "session_tickets": session_tickets,
         "history_tickets": history_tickets,
         "history_sessions": DropInSession.select().where(DropInSession.id != session.id).count(),

@@ -1,0 +1,147 @@
+"""Locust users for the office day: people at their screens, paced.
+
+Each user paces its task from the end of its on_start (locust_common.paced), so the random
+pause there spreads the screens over the poll period and the kiosks over theirs.
+"""
+import os
+import random
+import time
+import uuid
+from itertools import count
+from urllib.parse import urlencode
+
+import gevent
+from locust import task
+
+from bench.locust_common import (
+    CURRENT_RE, FORM, HX, MANIFEST, NUMBER_RE, REC, TICKET_ACTION_RE, BenchUser, KioskSteps, csrf_token,
+    next_worker, page_version, paced,
+)
+
+
+def _office(name, default):
+    return int(os.environ.get(f"BENCH_OFFICE_{name}", default))
+
+
+_screens = count()
+
+
+class OfficeStaffScreen(BenchUser):
+    """Reception's queue screen: polls every 2 s; notes when each new ticket first shows."""
+    fixed_count = _office("SCREENS", 30)
+    wait_time = paced(2)
+
+    def on_start(self):
+        self.screen = next(_screens)
+        self.login(MANIFEST["reception"])
+        page = self.client.get("/staff/queue", name="staff queue page").text
+        self.version = page_version(page)
+        self.seen = set(map(int, NUMBER_RE.findall(page)))
+        gevent.sleep(random.uniform(0, 2))  # screens were not all opened in the same instant
+        self.pace_from = time.monotonic()
+
+    @task
+    def poll(self):
+        with self.client.get(f"/staff/queue/live?v={self.version}", headers=HX, name="queue poll",
+                             catch_response=True) as response:
+            if self.expect(response, 204, 200) and response.status_code == 200:
+                now = time.monotonic()
+                self.version = page_version(response.text)
+                for number in set(map(int, NUMBER_RE.findall(response.text))) - self.seen:
+                    REC.first_seen[(self.screen, number)] = now
+                    self.seen.add(number)
+
+
+class OfficeDisplay(BenchUser):
+    fixed_count = _office("DISPLAYS", 3)
+    wait_time = paced(2)
+
+    def on_start(self):
+        self.enrolled("display")
+        self.version = page_version(self.client.get("/display/", name="display page").text)
+        gevent.sleep(random.uniform(0, 2))
+        self.pace_from = time.monotonic()
+
+    @task
+    def poll(self):
+        with self.client.get(f"/display/live?v={self.version}", headers=HX, name="display poll",
+                             catch_response=True) as response:
+            if self.expect(response, 204, 200) and response.status_code == 200:
+                self.version = page_version(response.text)
+
+
+class OfficeKiosk(KioskSteps, BenchUser):
+    """A visitor taps through the kiosk's steps; one check-in every 10 s per kiosk (BENCH_OFFICE_KIOSK_EVERY)."""
+    fixed_count = _office("KIOSKS", 2)
+    every = _office("KIOSK_EVERY", 10)
+    wait_time = paced(every)
+
+    def on_start(self):
+        self.enrolled("kiosk")
+        gevent.sleep(random.uniform(0, self.every))
+        self.pace_from = time.monotonic()
+
+    @task
+    def checkin(self):
+        k = uuid.uuid4().hex
+        self.client.get("/kiosk/", name="kiosk welcome")
+        self.client.get(f"/kiosk/who?k={k}", name="kiosk who step")
+        self.client.get(f"/kiosk/needs?k={k}&visit_for=self", name="kiosk needs step")
+        page = self.client.get(f"/kiosk/name?k={k}&visit_for=self&needs=housing", name="kiosk name step")
+        self.csrf = csrf_token(page.text)
+        self.check_in(name="kiosk check-in (POST)")
+
+
+class OfficeKeyworker(BenchUser):
+    """A keyworker at the desk screen (polled every 2 s): Call next, Start, a visit, Done, a breather."""
+    fixed_count = _office("KEYWORKERS", 8)
+    wait_time = paced(2)
+
+    def on_start(self):
+        self.username = next_worker()
+        self.login(self.username)
+        self.desk = self.client.get("/staff/desk", name="desk page").text
+        self.csrf = csrf_token(self.desk)
+        self.version = page_version(self.desk)
+        self.next_action = time.monotonic() + random.uniform(1, 10)
+        self.pace_from = time.monotonic()
+
+    def refresh(self, name="desk poll"):
+        with self.client.get(f"/staff/desk/live?v={self.version}", headers=HX, name=name,
+                             catch_response=True) as response:
+            if self.expect(response, 204, 200) and response.status_code == 200:
+                self.desk = response.text
+                self.version = page_version(self.desk)
+
+    @task
+    def work(self):
+        self.refresh()
+        if time.monotonic() < self.next_action:
+            return
+        current = CURRENT_RE.search(self.desk)
+        if current is None:
+            if "Nobody is waiting" in self.desk:
+                self.next_action = time.monotonic() + 4
+                return
+            with self.client.post("/staff/desk/call-next", data=urlencode({"csrf_token": self.csrf}),
+                                  headers={**FORM, **HX}, name="call next (POST)", allow_redirects=False,
+                                  catch_response=True) as response:
+                if response.status_code == 409 and "Nobody is waiting" in (response.text or ""):
+                    REC.refused["call next: nobody waiting"] += 1
+                    response.success()
+                else:
+                    self.expect(response, 200)
+            self.next_action = time.monotonic() + random.uniform(4, 10)  # they walk over
+        else:
+            ticket_id = TICKET_ACTION_RE.findall(self.desk[:current.start()])[-1]
+            state = current.group(1)
+            if state == "called":
+                self.post_form(f"/staff/tickets/{ticket_id}", {"csrf_token": self.csrf, "action": "start",
+                               "expected_state": "called", "from": "desk"}, "start (POST)", 200)
+                self.next_action = time.monotonic() + random.uniform(20, 45)  # the visit
+            else:
+                self.post_form(f"/staff/tickets/{ticket_id}", {
+                    "csrf_token": self.csrf, "action": "finish", "expected_state": "in_progress", "from": "desk",
+                    "outcome": "Housing form done; back on Friday."}, "done (POST)", 200)
+                self.next_action = time.monotonic() + random.uniform(3, 8)
+        self.refresh(name="desk poll")  # the HX-Trigger refreshes the desk at once

@@ -1,0 +1,58 @@
+"""What the bench measures and for how long: request types, the office day, growth and the soak."""
+import os
+
+# run.py's own default, so the baseline gets exactly what the app gets.
+THREADS = int(os.environ.get("THREADS", "8"))
+# Settings the bench must change from the shipped ones, and why. Every simulated screen and
+# tablet here comes from 127.0.0.1 and signs in within seconds, where the office's PCs each have
+# their own address; and a kiosk checking people in flat out is the point of the check-in phase.
+SIGN_IN_LIMITS = {"LOGIN_LIMIT_PER_ADDRESS": "100000 per minute", "LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute"}
+CHECKIN_LIMIT = {"KIOSK_CHECKIN_LIMIT": "1000000 per minute"}
+OVERRIDES = {
+    "request types and growth": {**SIGN_IN_LIMITS, **CHECKIN_LIMIT},
+    "office day": dict(SIGN_IN_LIMITS),  # the kiosks keep the shipped check-in limit
+}
+
+
+# key: (locust class, the request that is measured, what the issue calls it, target ratio to hello world)
+PHASES = {
+    "hello": ("Hello", "hello", "hello world (baseline)", None),
+    "hello_204": ("Hello204", "hello 204", "hello world's 204 (waitress closes the connection)", None),
+    "queue_poll_204": ("QueuePoll204", "queue poll (204)", "queue poll, nothing changed (204)", 0.8),
+    "display_poll_204": ("DisplayPoll204", "display poll (204)", "display poll, nothing changed (204)", 0.8),
+    "desk_poll_204": ("DeskPoll204", "desk poll (204)", "desk poll, nothing changed (204)", None),
+    "ticket_poll_204": ("TicketPoll204", "ticket poll (204)", "visitor's ticket poll, nothing changed (204)", None),
+    "queue_fragment": ("QueueFragment", "queue poll (whole fragment)", "queue poll, whole fragment", 0.3),
+    "desk_fragment": ("DeskFragment", "desk poll (whole fragment)", "desk poll, whole fragment", None),
+    "display_fragment": ("DisplayFragment", "display poll (whole fragment)", "display poll, whole fragment", None),
+    "ticket_status": ("TicketStatus", "ticket status page", "ticket status page", 0.5),
+    "checkin": ("Kiosk", "kiosk check-in (POST)", "kiosk check-in (POST)", 0.15),
+    "call_next": ("CallNext", "call next (POST)", "Call next (POST)", 0.15),
+}
+MAIN = list(PHASES)
+GROWTH_PHASES = ["queue_poll_204", "display_poll_204", "queue_fragment", "ticket_status", "checkin", "call_next"]
+OFFICE_CLASSES = ["OfficeStaffScreen", "OfficeDisplay", "OfficeKiosk", "OfficeKeyworker"]
+
+PROFILES = {
+    "full": {"duration": 10, "warmup": 3, "users": 8, "growth_duration": 6, "growth_warmup": 2,
+             "office_duration": 120, "office_warmup": 15, "phases": MAIN, "growth": True,
+             "session_tickets": 60, "history_tickets": 10_000,
+             "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
+    "quick": {"duration": 3, "warmup": 2, "users": 8, "growth_duration": 0, "growth_warmup": 0,
+              "office_duration": 30, "office_warmup": 10, "phases": MAIN, "growth": False,
+              "session_tickets": 60, "history_tickets": 10_000,
+              "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
+    # For tests/test_bench_smoke.py: proves the machinery, measures nothing worth reading.
+    "smoke": {"duration": 1, "warmup": 1, "users": 2, "growth_duration": 0, "growth_warmup": 0,
+              "office_duration": 4, "office_warmup": 3, "phases": ["hello", "queue_poll_204", "checkin"],
+              "growth": False, "session_tickets": 20, "history_tickets": 200,
+              "office": {"SCREENS": 3, "DISPLAYS": 1, "KIOSKS": 1, "KEYWORKERS": 2, "KIOSK_EVERY": 2}},
+}
+GROWTH_SESSION = (10, 100, 1000)
+GROWTH_HISTORY = (1_000, 10_000, 100_000)
+
+# The soak: the full profile's office day for ten minutes, the server's resident memory sampled
+# every few seconds. The first two minutes (the first fifth of a shorter run) are warm-up: caches,
+# pools and the session's first renders fill there. After it, memory may grow by 10% at most.
+SOAK = {"seconds": 600, "warmup_s": 120, "warmup_share": 0.2, "sample_every_s": 5, "max_growth_percent": 10.0,
+        "queue_every_s": 30}

@@ -1,0 +1,168 @@
+"""The bench's results: the machine they were measured on, the JSON files and the tables in README.md."""
+import json
+import os
+import platform
+from pathlib import Path
+
+import psutil
+
+from bench.profiles import GROWTH_PHASES, PHASES
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
+SOAK_START, SOAK_END = "<!-- soak:start -->", "<!-- soak:end -->"
+# The office-day requests the soak's README table shows, in this order.
+SOAK_ROWS = ("queue poll", "desk poll", "display poll", "kiosk check-in (POST)", "call next (POST)",
+             "start (POST)", "done (POST)")
+
+
+def version(package):
+    from importlib.metadata import version as installed  # noqa: PLC0415
+    return installed(package)
+
+
+def ms(value):
+    return "–" if value is None else f"{value:.1f}"
+
+
+def machine():
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "os": platform.platform(), "python": platform.python_version()}
+
+
+def write_json(results, out):
+    """Write the results whole or not at all (a temporary file, then a rename)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1) + "\n")
+    tmp.replace(out)
+
+
+def readme_table(results):
+    """The short table for README.md."""
+    m = results["machine"]
+    lines = [
+        f"Measured {results['date'][:10]} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
+        f"{m['os']}, Python {m['python']}; `make bench` ({results['profile']} run, {results['runtime_s'] / 60:.0f} min). "
+        f"{results['settings']['load_generator']}, {results['settings']['users']} users per request type; "
+        f"waitress {results['settings']['threads']} threads; a session of {results['seed']['session_tickets']} "
+        f"tickets and {results['seed']['history_tickets']:,} historic ones. Full figures in "
+        "`bench/results/latest.json`.",
+        "",
+        "| request | req/s | p50 ms | p95 ms | p99 ms | errors | peak MB | × hello | CPU µs | CPU × | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in results["request_types"]:
+        target = row.get("target_ratio")
+        verdict = "" if target is None else f"≥ {target} {'✓' if row.get('meets_target') else '✗'}"
+        lines.append(f"| {row['label']} | {row['rps']:.0f} | {ms(row['p50_ms'])} | {ms(row['p95_ms'])} | "
+                     f"{ms(row['p99_ms'])} | {row['errors']} | {row['peak_rss_mb']:.0f} | "
+                     f"{row.get('ratio', 0):.2f} | {row['server_cpu_us_per_request']:.0f} | "
+                     f"{row.get('cpu_cost_ratio', 0):.2f} | {verdict} |")
+    busy = [row["machine_busy_percent"] for row in results["request_types"]]
+    lines += ["", f"The whole machine was busy {min(busy):.0f}–{max(busy):.0f}% of {100 * m['cores']}% during "
+                  "these phases (server, locust and anything else running)."]
+    office = results["office_day"]
+    if office:
+        lines += _office_lines(office)
+    growth = results.get("growth")
+    if growth:
+        lines += ["", "Growth: req/s, p95 ms and the server's CPU µs per request (the steadiest of the three "
+                      "on a shared machine):", ""]
+        keys = GROWTH_PHASES
+        lines.append("| session / history | " + " | ".join(PHASES[k][2] for k in keys) + " |")
+        lines.append("|---|" + "---:|" * len(keys))
+        for axis in ("session", "history"):
+            for scenario in growth[axis]:
+                cells = {r["key"]: r for r in scenario["rows"]}
+                lines.append(f"| {scenario['session_tickets']:,} / {scenario['history_tickets']:,} | " + " | ".join(
+                    f"{cells[k]['rps']:.0f} / {ms(cells[k]['p95_ms'])} / {cells[k]['server_cpu_us_per_request']:.0f}"
+                    if k in cells else "–" for k in keys) + " |")
+    lines.append("")
+    lines.append(f"Load generator at most {results['load_generator']['max_cpu_percent']:.0f}% of one core "
+                 f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck).")
+    return "\n".join(lines)
+
+
+def _office_lines(office):
+    req = office["requests"]
+    fresh = office["freshness"] or {}
+    u = office["users"]
+    return [
+        "",
+        f"Office day ({office['duration_s']} s: {u['SCREENS']} staff screens and {u['DISPLAYS']} displays polling "
+        f"every 2 s, {u['KIOSKS']} kiosks checking someone in every {u.get('KIOSK_EVERY', 10)} s, "
+        f"{u['KEYWORKERS']} keyworkers calling and finishing): {office['errors']} errors; p95 queue poll "
+        f"{ms(req.get('queue poll', {}).get('p95_ms'))} ms, desk poll {ms(req.get('desk poll', {}).get('p95_ms'))} ms, "
+        f"display poll {ms(req.get('display poll', {}).get('p95_ms'))} ms, check-in "
+        f"{ms(req.get('kiosk check-in (POST)', {}).get('p95_ms'))} ms; check-in to first staff-screen poll showing it "
+        f"p95 {ms(fresh.get('p95_ms'))} ms; peak {office['peak_rss_mb']:.0f} MB. "
+        + ("All office-day checks pass." if office["passed"] else
+           "Failed: " + ", ".join(k for k, ok in office["checks"].items() if not ok) + "."),
+    ]
+
+
+def _replace_block(text, start, end, block, after=None):
+    """Put `block` between the markers `start` and `end`, replacing what is there; where the markers
+    are missing, just after the marker `after` if there is one, else in a Performance section at the end."""
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        return before + block + tail
+    if after and after in text:
+        head, tail = text.split(after, 1)
+        return head + after + "\n\n" + block + tail
+    return text.rstrip("\n") + "\n\n## Performance\n\n`make bench` (`make bench BENCH_ARGS=--quick` for a short run)\n\n" \
+        + block + "\n"
+
+
+def update_readme(results, readme=README):
+    text = readme.read_text()
+    block = f"{MARK_START}\n{readme_table(results)}\n{MARK_END}"
+    readme.write_text(_replace_block(text, MARK_START, MARK_END, block))
+
+
+def soak_table(results):
+    """The soak's few lines for README.md."""
+    m, mem, s = results["machine"], results["memory"], results["settings"]
+    u = s["users"]
+    shortened = s["seconds"] != s.get("default_seconds", s["seconds"])
+    command = f"\"--soak-seconds {s['seconds']}\"" if shortened else "--soak"
+    lines = [
+        f"Soak, measured {results['date'][:10]} on {m['cpu']}, {m['cores']} cores "
+        f"(`make bench BENCH_ARGS={command}`): the office day ({u['SCREENS']} staff screens, {u['DISPLAYS']} "
+        f"displays, {u['KIOSKS']} kiosks, {u['KEYWORKERS']} keyworkers) for {s['seconds']} s. The server's memory "
+        f"was {mem['rss_end_of_warmup_mb']:.0f} MB at the end of the {s['warmup_s']:.0f} s warm-up, at most "
+        f"{mem['peak_after_warmup_mb']:.0f} MB after it and {mem['end_mb']:.0f} MB at the end: growth "
+        f"{mem['growth_percent']:.1f}% (at most {s['max_growth_percent']:.0f}%). {results['http']['count']:,} "
+        f"requests, {results['errors']} errors; p95 of them all (sign-ins included) "
+        f"{ms(results['http']['p95_ms'])} ms. "
+        + ("Passed." if results["passed"] else
+           "Failed: " + ", ".join(k for k, ok in results["checks"].items() if not ok) + ".")
+        + " Full figures in `bench/results/soak.json`.",
+        "",
+        "| request (whole soak) | count | errors | p95 ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in SOAK_ROWS:
+        row = results["requests"].get(name)
+        if row:
+            lines.append(f"| {name} | {row['count']:,} | {row['errors']} | {ms(row['p95_ms'])} |")
+    return "\n".join(lines)
+
+
+def update_readme_soak(results, readme=README):
+    """The soak's lines go between their own markers, after the bench table, so either run keeps the other's."""
+    text = readme.read_text()
+    block = f"{SOAK_START}\n{soak_table(results)}\n{SOAK_END}"
+    readme.write_text(_replace_block(text, SOAK_START, SOAK_END, block, after=MARK_END))
