@@ -1,0 +1,57 @@
+"""Fuzzing the kiosk, the visitor's ticket, the waiting-room display, a device claiming its enrolment
+link, and the static files (the rules are in tests/test_fuzz.py's docstring)."""
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiosk.devices import make_link
+from kiosk.models import NEEDS, VISIT_FOR
+
+from .fuzz_strategies import choice, hexkey, person, several
+from .fuzz_support import TOKEN_PATHS, fuzz_one, get, make_world, p, poll_version
+
+
+def link_made(w):
+    _, w.link_code = make_link("Tablet by the door", "kiosk", w.manager)
+
+
+KIOSK_STEPS = lambda w: {"k": hexkey(), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS)}  # noqa: E731
+
+POST_SPECS = [
+    p("checkin.submit", "kiosk", fields=lambda w: {
+        "k": hexkey(), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS), "name": person(30),
+        "skip": st.just("1")}),
+    p("enrol.claim", "anon", fresh=True, setup=link_made, path={"code": TOKEN_PATHS["code"]}),
+]
+
+GET_SPECS = [
+    get("checkin.who", "kiosk", query=KIOSK_STEPS),
+    get("checkin.needs", "kiosk", query=KIOSK_STEPS),
+    get("checkin.name", "kiosk", query=KIOSK_STEPS),
+    get("checkin.ticket", "kiosk", path={"token": TOKEN_PATHS["token"]}),
+    get("ticket.status", "anon", path={"token": TOKEN_PATHS["token"]}),
+    get("ticket.live", "anon", path={"token": TOKEN_PATHS["token"]}, query=lambda w: {"v": poll_version(w)}),
+    get("ticket.qr", "anon", path={"token": TOKEN_PATHS["token"]}),
+    get("display.live", "display", query=lambda w: {"v": poll_version(w)}),
+    get("enrol.claim", "anon", setup=link_made, path={"code": TOKEN_PATHS["code"]}),
+    get("static", "anon", path={"filename": TOKEN_PATHS["filename"]}),
+]
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def world(app, clock, spec):
+    return make_world(app, clock, spec)
+
+
+@pytest.mark.parametrize("spec", POST_SPECS, ids=lambda s: s.name)
+@given(data=st.data())
+def test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses(world, spec, data):
+    fuzz_one(world, spec, data)
+
+
+@pytest.mark.parametrize("spec", GET_SPECS, ids=lambda s: s.name)
+@given(data=st.data())
+def test_every_address_parameter_takes_anything_without_a_500(world, spec, data):
+    fuzz_one(world, spec, data)

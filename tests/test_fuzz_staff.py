@@ -1,0 +1,104 @@
+"""Fuzzing the staff pages: the queue, the desk, a session's check-in, linking a ticket to a case,
+and the office (the rules are in tests/test_fuzz.py's docstring)."""
+import io
+from datetime import datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiosk.case_models import Appointment, Case, FamilyMember
+from kiosk.models import NEEDS, STATES, VISIT_FOR, Room, Site, Ticket
+from kiosk.queue import current_visitor, move
+from kiosk.sessions import close_checkin, reopen_checkin, staff_session
+from kiosk.staff.forms import TICKET_ACTIONS
+
+from .fuzz_strategies import choice, hhmm, known_or_any, person, several, words
+from .fuzz_support import INT_PATHS, fuzz_one, get, make_world, p, poll_version
+
+
+def session_open(w):
+    session = staff_session()
+    if session.id is not None and session.checkin_closed_at is not None:
+        reopen_checkin(session)
+
+
+def session_closed(w):
+    session = staff_session()
+    if session.id is None or session.checkin_closed_at is None:
+        close_checkin(session)
+
+
+def outside_sessions(w):
+    w.clock.move_to(datetime.fromisoformat("2026-11-24T10:00:00+00:00"))  # a Tuesday morning
+
+
+def desk_free(w):
+    """Put back whoever the keyworker has, so Call next can take someone again."""
+    session = staff_session()
+    mine = current_visitor(session, w.keyworker)
+    if mine is not None:
+        move(mine.id, "requeue", w.keyworker)
+
+
+POST_SPECS = [
+    p("staff.ticket_action", "keyworker", path={"ticket_id": INT_PATHS["ticket_id"]}, fields=lambda w: {
+        "action": choice(TICKET_ACTIONS), "expected_state": st.just("") | choice(STATES),
+        "room": known_or_any(w.ids(Room)), "outcome": words(1000), "from": st.just("desk")}),
+    p("staff.walk_in", "reception", fields=lambda w: {
+        "name": person(30), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS), "priority": st.just("y")}),
+    p("staff.close_session_checkin", "reception", prepare=session_open),
+    p("staff.reopen_session_checkin", "reception", prepare=session_closed),
+    p("staff.extra_session", "reception", setup=outside_sessions,
+      fields=lambda w: {"until": hhmm()}),
+    p("staff.desk_room_choice", "keyworker", fields=lambda w: {"room": known_or_any(w.ids(Room))}),
+    p("staff.desk_call_next", "keyworker", prepare=desk_free),
+    p("staff.link_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]}, fields=lambda w: {
+        "case": known_or_any(w.ids(Case)), "family_member": known_or_any(w.ids(FamilyMember))}),
+    p("staff.match_appointment", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
+      fields=lambda w: {"appointment": known_or_any(w.ids(Appointment))}),
+    p("staff.switch_office", "reception", fields=lambda w: {"office": known_or_any(w.ids(Site))}),
+]
+
+GET_SPECS = [
+    get("staff.queue_live", "reception", query=lambda w: {"v": poll_version(w)}),
+    get("staff.desk_live", "keyworker", query=lambda w: {"v": poll_version(w)}),
+    get("staff.link_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
+        query=lambda w: {"q": st.sampled_from(["Alex", "GTC-0001", "01/05/1990", "1990-05-01", "sam"])}),
+]
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def world(app, clock, spec):
+    return make_world(app, clock, spec)
+
+
+@pytest.mark.parametrize("spec", POST_SPECS, ids=lambda s: s.name)
+@given(data=st.data())
+def test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses(world, spec, data):
+    fuzz_one(world, spec, data)
+
+
+@pytest.mark.parametrize("spec", GET_SPECS, ids=lambda s: s.name)
+@given(data=st.data())
+def test_every_address_parameter_takes_anything_without_a_500(world, spec, data):
+    fuzz_one(world, spec, data)
+
+
+# --- what the fuzzing found, pinned down ---------------------------------------------------------
+
+def test_a_file_sent_as_a_text_field_is_refused_not_a_500(client, auth):
+    auth.login("reception")
+    response = client.post("/staff/walk-in", data={"visit_for": "self", "name": (io.BytesIO(b"x"), "a.txt")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "does not take files" in response.get_data(as_text=True)
+    assert Ticket.select().count() == 0
+
+
+def test_a_json_body_is_refused(client, auth):
+    auth.login("reception")
+    response = client.post("/staff/walk-in", json={"visit_for": "self", "name": 5})
+    assert response.status_code == 415
+    assert Ticket.select().count() == 0
