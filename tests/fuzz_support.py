@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
 
-from hypothesis import event, note
+import pytest
+from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from kiosk.case_models import ActionPlanItem, Case, FamilyMember, SafetyFlag
@@ -257,3 +258,26 @@ def fuzz_one(world, spec, data):
                 spec.after(world, response)
         finally:
             response.close()
+
+
+def fuzz_tests(post_specs, get_specs):
+    """The `world` fixture and the two fuzzing tests over one area's specs, for its module to take:
+
+        world, test_every_form..., test_every_address... = fuzz_tests(POST_SPECS, GET_SPECS)
+    """
+    @pytest.fixture
+    def world(app, clock, spec):
+        return make_world(app, clock, spec)
+
+    @pytest.mark.parametrize("spec", post_specs, ids=lambda s: s.name)
+    @given(data=st.data())
+    def test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses(world, spec, data):
+        fuzz_one(world, spec, data)
+
+    @pytest.mark.parametrize("spec", get_specs, ids=lambda s: s.name)
+    @given(data=st.data())
+    def test_every_address_parameter_takes_anything_without_a_500(world, spec, data):
+        fuzz_one(world, spec, data)
+
+    return (world, test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses,
+            test_every_address_parameter_takes_anything_without_a_500)

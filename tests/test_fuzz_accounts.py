@@ -4,8 +4,6 @@ import re
 from datetime import date, datetime, timedelta
 
 import pyotp
-import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.admin.forms import ACTIONS as AUDIT_ACTIONS
@@ -15,7 +13,7 @@ from kiosk.devices import KINDS
 
 from .factories import PASSWORD
 from .fuzz_strategies import choice, known_or_any, person, strong_password
-from .fuzz_support import INT_PATHS, fuzz_one, get, make_world, p
+from .fuzz_support import INT_PATHS, fuzz_tests, get, p
 
 
 def start_two_factor_setup(w):
@@ -94,18 +92,5 @@ GET_SPECS = [
 
 # --- the tests -----------------------------------------------------------------------------------
 
-@pytest.fixture
-def world(app, clock, spec):
-    return make_world(app, clock, spec)
-
-
-@pytest.mark.parametrize("spec", POST_SPECS, ids=lambda s: s.name)
-@given(data=st.data())
-def test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses(world, spec, data):
-    fuzz_one(world, spec, data)
-
-
-@pytest.mark.parametrize("spec", GET_SPECS, ids=lambda s: s.name)
-@given(data=st.data())
-def test_every_address_parameter_takes_anything_without_a_500(world, spec, data):
-    fuzz_one(world, spec, data)
+(world, test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses,
+ test_every_address_parameter_takes_anything_without_a_500) = fuzz_tests(POST_SPECS, GET_SPECS)

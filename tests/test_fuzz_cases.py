@@ -3,7 +3,6 @@ and finding one (the rules are in tests/test_fuzz.py's docstring)."""
 from datetime import date
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.case_models import (
@@ -14,7 +13,7 @@ from kiosk.models import StaffUser, Ticket
 
 from .factories import make_case
 from .fuzz_strategies import choice, day, hhmm, known_or_any, local_datetime, person, phone, pick, reference, words
-from .fuzz_support import INT_PATHS, fuzz_one, get, make_world, p
+from .fuzz_support import INT_PATHS, fuzz_tests, get, p
 
 
 def case_fields(w, casework=True):
@@ -89,21 +88,8 @@ GET_SPECS = [
 
 # --- the tests -----------------------------------------------------------------------------------
 
-@pytest.fixture
-def world(app, clock, spec):
-    return make_world(app, clock, spec)
-
-
-@pytest.mark.parametrize("spec", POST_SPECS, ids=lambda s: s.name)
-@given(data=st.data())
-def test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses(world, spec, data):
-    fuzz_one(world, spec, data)
-
-
-@pytest.mark.parametrize("spec", GET_SPECS, ids=lambda s: s.name)
-@given(data=st.data())
-def test_every_address_parameter_takes_anything_without_a_500(world, spec, data):
-    fuzz_one(world, spec, data)
+(world, test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses,
+ test_every_address_parameter_takes_anything_without_a_500) = fuzz_tests(POST_SPECS, GET_SPECS)
 
 
 # --- what the fuzzing found, pinned down ---------------------------------------------------------

@@ -1,14 +1,12 @@
 """Fuzzing the kiosk, the visitor's ticket, the waiting-room display, a device claiming its enrolment
 link, and the static files (the rules are in tests/test_fuzz.py's docstring)."""
-import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.devices import make_link
 from kiosk.models import NEEDS, VISIT_FOR
 
 from .fuzz_strategies import choice, hexkey, person, several
-from .fuzz_support import TOKEN_PATHS, fuzz_one, get, make_world, p, poll_version
+from .fuzz_support import TOKEN_PATHS, fuzz_tests, get, p, poll_version
 
 
 def link_made(w):
@@ -40,18 +38,5 @@ GET_SPECS = [
 
 # --- the tests -----------------------------------------------------------------------------------
 
-@pytest.fixture
-def world(app, clock, spec):
-    return make_world(app, clock, spec)
-
-
-@pytest.mark.parametrize("spec", POST_SPECS, ids=lambda s: s.name)
-@given(data=st.data())
-def test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses(world, spec, data):
-    fuzz_one(world, spec, data)
-
-
-@pytest.mark.parametrize("spec", GET_SPECS, ids=lambda s: s.name)
-@given(data=st.data())
-def test_every_address_parameter_takes_anything_without_a_500(world, spec, data):
-    fuzz_one(world, spec, data)
+(world, test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses,
+ test_every_address_parameter_takes_anything_without_a_500) = fuzz_tests(POST_SPECS, GET_SPECS)

@@ -3,8 +3,6 @@ and the office (the rules are in tests/test_fuzz.py's docstring)."""
 import io
 from datetime import datetime
 
-import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.case_models import Appointment, Case, FamilyMember
@@ -14,7 +12,7 @@ from kiosk.sessions import close_checkin, reopen_checkin, staff_session
 from kiosk.staff.forms import TICKET_ACTIONS
 
 from .fuzz_strategies import choice, hhmm, known_or_any, person, several, words
-from .fuzz_support import INT_PATHS, fuzz_one, get, make_world, p, poll_version
+from .fuzz_support import INT_PATHS, fuzz_tests, get, p, poll_version
 
 
 def session_open(w):
@@ -70,21 +68,8 @@ GET_SPECS = [
 
 # --- the tests -----------------------------------------------------------------------------------
 
-@pytest.fixture
-def world(app, clock, spec):
-    return make_world(app, clock, spec)
-
-
-@pytest.mark.parametrize("spec", POST_SPECS, ids=lambda s: s.name)
-@given(data=st.data())
-def test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses(world, spec, data):
-    fuzz_one(world, spec, data)
-
-
-@pytest.mark.parametrize("spec", GET_SPECS, ids=lambda s: s.name)
-@given(data=st.data())
-def test_every_address_parameter_takes_anything_without_a_500(world, spec, data):
-    fuzz_one(world, spec, data)
+(world, test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses,
+ test_every_address_parameter_takes_anything_without_a_500) = fuzz_tests(POST_SPECS, GET_SPECS)
 
 
 # --- what the fuzzing found, pinned down ---------------------------------------------------------
