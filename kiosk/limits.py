@@ -3,6 +3,8 @@ from flask import current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from .devices import COOKIES
+
 limiter = Limiter(key_func=get_remote_address)
 
 
@@ -31,7 +33,6 @@ def login_address_limit():
 
 
 def kiosk_device_key():
-    from .devices import COOKIES
     return "device:" + (request.cookies.get(COOKIES["kiosk"]) or get_remote_address())[:64]
 
 
