@@ -7,7 +7,6 @@ classes run.
 """
 import json
 import os
-import re
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -19,6 +18,8 @@ import gevent
 import psutil
 from locust import FastHttpUser, constant, events
 
+from bench.page_readers import TICKET_NUMBER_RE, csrf_token
+
 MANIFEST = json.loads(open(os.environ["BENCH_MANIFEST"]).read()) if os.environ.get("BENCH_MANIFEST") else {}
 OUT = os.environ.get("BENCH_OUT")
 SERVER = psutil.Process(int(os.environ["BENCH_SERVER_PID"])) if os.environ.get("BENCH_SERVER_PID") else None
@@ -26,13 +27,6 @@ WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
 
 HX = {"HX-Request": "true"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-VERSION_RE = re.compile(r'live\?v=([^"&]+)')
-NUMBER_RE = re.compile(r'class="num">\s*(\d+)')
-TICKET_NUMBER_RE = re.compile(r'id="ticket-number">\s*(\d+)')
-CURRENT_RE = re.compile(r'name="action" value="finish">\s*<input type="hidden" name="expected_state" value="(\w+)"')
-TICKET_ACTION_RE = re.compile(r'/staff/tickets/(\d+)')
-CALLING_RE = re.compile(r"Calling (\d+)")
 _workers = count()
 _devices = {"kiosk": count(), "display": count()}
 
@@ -217,18 +211,6 @@ def _on_quit(environment, **kwargs):
     if OUT:
         with open(OUT, "w") as out:
             json.dump(REC.results(), out, indent=1)
-
-
-def csrf_token(html):
-    match = CSRF_RE.search(html)
-    if not match:
-        raise RuntimeError("no csrf_token in the page")
-    return match.group(1) or match.group(2)
-
-
-def page_version(html):
-    match = VERSION_RE.search(html)
-    return match.group(1) if match else "none"
 
 
 class BenchUser(FastHttpUser):

@@ -13,10 +13,8 @@ from urllib.parse import urlencode
 import gevent
 from locust import task
 
-from bench.locust_common import (
-    CURRENT_RE, FORM, HX, MANIFEST, NUMBER_RE, REC, TICKET_ACTION_RE, BenchUser, KioskSteps, csrf_token,
-    next_worker, page_version, paced,
-)
+from bench.locust_common import FORM, HX, MANIFEST, REC, BenchUser, KioskSteps, next_worker, paced
+from bench.page_readers import NUMBER_RE, csrf_token, desk_current, page_version
 
 
 def _office(name, default):
@@ -118,7 +116,7 @@ class OfficeKeyworker(BenchUser):
         self.refresh()
         if time.monotonic() < self.next_action:
             return
-        current = CURRENT_RE.search(self.desk)
+        current = desk_current(self.desk)
         if current is None:
             if "Nobody is waiting" in self.desk:
                 self.next_action = time.monotonic() + 4
@@ -133,8 +131,7 @@ class OfficeKeyworker(BenchUser):
                     self.expect(response, 200)
             self.next_action = time.monotonic() + random.uniform(4, 10)  # they walk over
         else:
-            ticket_id = TICKET_ACTION_RE.findall(self.desk[:current.start()])[-1]
-            state = current.group(1)
+            ticket_id, state = current
             if state == "called":
                 self.post_form(f"/staff/tickets/{ticket_id}", {"csrf_token": self.csrf, "action": "start",
                                "expected_state": "called", "from": "desk"}, "start (POST)", 200)

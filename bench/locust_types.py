@@ -5,10 +5,8 @@ import uuid
 
 from locust import events, task
 
-from bench.locust_common import (
-    CALLING_RE, CURRENT_RE, HX, MANIFEST, TICKET_ACTION_RE, BenchUser, KioskSteps, csrf_token, next_worker,
-    page_version,
-)
+from bench.locust_common import HX, MANIFEST, BenchUser, KioskSteps, next_worker
+from bench.page_readers import CALLING_RE, TICKET_ACTION_RE, csrf_token, desk_current, page_version
 
 
 class Hello(BenchUser):
@@ -138,11 +136,11 @@ class CallNext(BenchUser):
         self.login(next_worker())
         desk = self.client.get("/staff/desk/live", headers=HX, name="first render").text
         self.csrf = csrf_token(desk)
-        current = CURRENT_RE.search(desk)
+        current = desk_current(desk)
         if current:  # seeded with someone: put them back first
-            ticket_id = TICKET_ACTION_RE.findall(desk[:current.start()])[-1]
+            ticket_id, state = current
             self.post_form(f"/staff/tickets/{ticket_id}", {"csrf_token": self.csrf, "action": "requeue",
-                           "expected_state": current.group(1), "from": "desk"}, "back to waiting", 200)
+                           "expected_state": state, "from": "desk"}, "back to waiting", 200)
 
     @task
     def call_next(self):

@@ -13,7 +13,7 @@ from .case_models import (
     FLAG_KINDS, ActionPlanItem, Appointment, AuditEvent, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink,
 )
 from .db import database, write_transaction
-from .errors import BadInput, NotFound, Refused, StaleRecord
+from .errors import BadInput, NotFound, StaleRecord
 from .models import QueueState, StaffUser, Ticket
 from .schedule import utcnow
 

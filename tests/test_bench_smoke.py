@@ -29,7 +29,10 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     for key in ("date", "machine", "settings", "seed", "baseline", "request_types", "office_day",
                 "load_generator", "errors", "runtime_s"):
         assert key in results, key
-    assert results["errors"] == 0
+    examples = {row["key"]: row.get("error_examples") for row in results["request_types"]}
+    examples["office day"] = {name: row.get("error_example") for name, row in results["office_day"]["requests"].items()
+                              if row.get("errors")}
+    assert results["errors"] == 0, examples
     assert results["machine"]["cores"] >= 1 and results["machine"]["cpu"]
 
     rows = {row["key"]: row for row in results["request_types"]}
