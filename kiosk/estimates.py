@@ -38,11 +38,14 @@ class Estimate:
     seen_today: bool | None  # None when it is too early in the session to say
 
 
-def estimate(ticket, now):
-    """Where the ticket stands and roughly how long until it is called."""
+def estimate(ticket, now, version=None):
+    """Where the ticket stands and roughly how long until it is called.
+
+    `version` is the office's queue version when the caller has just read it.
+    """
     if ticket.state != "waiting":
         return None
-    order, visit_minutes, on_duty = _queue_figures(ticket.session)
+    order, visit_minutes, on_duty = _queue_figures(ticket.session, version)
     position = order.index(ticket.id) + 1 if ticket.id in order else len(order)
     minutes = math.ceil((position - 1) * visit_minutes / on_duty)
     seen_today = None
@@ -51,13 +54,13 @@ def estimate(ticket, now):
     return Estimate(position=position, minutes=minutes, seen_today=seen_today)
 
 
-def _queue_figures(session):
+def _queue_figures(session, version=None):
     """Call next's order of the waiting tickets, the recent time with staff and the desks staffed.
 
     Every visitor's ticket page asks for these, and they stay the same until the queue
     changes, so they are worked out once per queue version (every change bumps it).
     """
-    key = (session.id, QueueState.current(session.site_id))
+    key = (session.id, QueueState.current(session.site_id) if version is None else version)
     cache = current_app.extensions.setdefault("dropin_queue_figures", {})
     held = cache.get(session.site_id)
     if held is not None and held[0] == key:

@@ -86,14 +86,14 @@ def saved(session):
     return session
 
 
-def poll_key(now=None):
+def poll_key(now=None, version=None):
     """What a polling screen compares: the queue's version and which slot the clock is in.
 
-    One indexed read; the slot part changes by itself when a session begins or a
-    day turns, which no write would announce.
+    One indexed read (none when the caller has just read the version); the slot part
+    changes by itself when a session begins or a day turns, which no write would announce.
     """
     now = now or utcnow()
-    return f"{QueueState.current()}-{_slot_marker(now)}"
+    return f"{QueueState.current() if version is None else version}-{_slot_marker(now)}"
 
 
 def _slot_marker(now):

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 
 from ..db import select_prepared
 from ..estimates import estimate, wait_words
-from ..models import DropInSession, Ticket
+from ..models import DropInSession, QueueState, Ticket
 from ..qr import qr_svg
 from ..schedule import utcnow
 from ..sessions import poll_key
@@ -42,9 +42,10 @@ def _session_by_id(session_id):
 
 
 def _context(ticket):
-    est = estimate(ticket, utcnow())
+    now, version = utcnow(), QueueState.current(ticket.session.site_id)  # one read for the figures and the key
+    est = estimate(ticket, now, version)
     return {"ticket": ticket, "estimate": est, "wait": wait_words(est.minutes) if est else None,
-            "version": poll_key()}
+            "version": poll_key(now, version)}
 
 
 @bp.route("/<token>")
