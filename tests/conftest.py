@@ -48,17 +48,42 @@ def clock():
 
 
 @pytest.fixture
-def app(tmp_path, clock):
-    app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "test.sqlite3"))
-    own_g_per_request(app)  # each request its own g, as when served, though the test holds a context
-    with app.app_context():
-        yield app
+def make_app(tmp_path, clock):
+    """Build an app with a test's own settings: its own database file, each request its own g
+    (as when served, though the test holds the app's context), the context pushed till the end."""
+    contexts = []
+
+    def build(**overrides):
+        app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / f"test{len(contexts) or ''}.sqlite3"),
+                         **overrides)
+        own_g_per_request(app)
+        contexts.append(app.app_context())
+        contexts[-1].push()
+        return app
+
+    yield build
+    for context in reversed(contexts):
+        context.pop()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture
 def client(app):
     """A browser that is both an enrolled kiosk and an enrolled display (and may sign in as staff)."""
     client = app.test_client()
+    enrol_device("kiosk", client)
+    enrol_device("display", client)
+    return client
+
+
+@pytest.fixture
+def guarded_client(make_app):
+    """A browser that is an enrolled kiosk and display, on an app with CSRF protection on, as served."""
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
     enrol_device("kiosk", client)
     enrol_device("display", client)
     return client

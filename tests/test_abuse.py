@@ -4,16 +4,15 @@ import re
 import pytest
 from markupsafe import escape
 
-from config import TestingConfig
-from kiosk import casework, create_app
+from bench.page_readers import CSRF_RE, csrf_token
+from kiosk import casework
 from kiosk.case_models import AuditEvent, Case
 from kiosk.db import database
 from kiosk.models import Device, StaffUser, Ticket
 from kiosk.qr import qr_svg
 from kiosk.queue import move
 
-from .factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
-from .isolation import own_g_per_request
+from .factories import PASSWORD, make_case, make_staff, make_ticket
 from .pages import text
 
 # At most 60 characters (the shortest limit most text fields have); SHORT fits the 30 of a name.
@@ -22,11 +21,6 @@ SHORT = '"><script>alert(1)</script>'
 SQL = "x'); DROP TABLE ticket;--"
 CASE_FORM = {"name": "Alex Morgan", "contact_preference": "phone", "referral_source": "self",
              "status": "active", "closed_reason": "", "keyworker": "0"}
-
-
-@pytest.fixture(autouse=True)
-def one_browser_per_client(app):
-    own_g_per_request(app)
 
 
 def sign_in(client, role):
@@ -223,25 +217,20 @@ CSRF_MESSAGE = "This form has expired or was not sent from this app."
 def token_on(response):
     """The CSRF token a page gives out, from a form field or the htmx headers on <body>."""
     body = response.get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body) or re.search(r'"X-CSRFToken": "([^"]+)"', body)
-    return match.group(1)
+    if CSRF_RE.search(body):
+        return csrf_token(body)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', body).group(1)
 
 
 @pytest.fixture
-def guarded(tmp_path, clock):
+def guarded(guarded_client):
     """An app with CSRF protection on, and a manager signed in on an enrolled kiosk and display."""
-    app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "csrf.sqlite3"), WTF_CSRF_ENABLED=True)
-    own_g_per_request(app)
-    with app.app_context():
-        manager = make_staff("manager")
-        client = app.test_client()
-        enrol_device("kiosk", client)
-        enrol_device("display", client)
-        form = {"username": manager.username, "password": PASSWORD}
-        assert client.post("/login", data=form).status_code == 400, "sign-in needs a token too"
-        form["csrf_token"] = token_on(client.get("/login"))
-        assert client.post("/login", data=form).status_code == 302
-        yield app, client
+    client = guarded_client
+    form = {"username": make_staff("manager").username, "password": PASSWORD}
+    assert client.post("/login", data=form).status_code == 400, "sign-in needs a token too"
+    form["csrf_token"] = token_on(client.get("/login"))
+    assert client.post("/login", data=form).status_code == 302
+    return client.application, client
 
 
 def written():

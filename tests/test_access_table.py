@@ -8,13 +8,10 @@ there it counts as let in when it ended a session on the server.
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import pytest
-
 from kiosk import casework, devices
 from kiosk.db import database
 
 from .factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
-from .isolation import own_g_per_request
 
 ROLES = ("anonymous", "kiosk", "display", "reception", "keyworker", "manager")
 EVERYONE = frozenset(ROLES)
@@ -91,11 +88,6 @@ RULES = {
     "admin.staff_reset_password": MANAGER,
     "admin.staff_reset_two_factor": MANAGER,
 }
-
-
-@pytest.fixture(autouse=True)
-def one_browser_per_client(app):
-    own_g_per_request(app)
 
 
 def routes(app):

@@ -11,16 +11,10 @@ from kiosk.case_models import AuditEvent
 from kiosk.db import database
 
 from .factories import PASSWORD, make_case, make_staff
-from .isolation import own_g_per_request
 from .pages import text
 
 OFFICE = {"REMOTE_ADDR": "10.1.2.3"}
 SUMMER_NOON = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)  # 1pm in Glasgow (BST)
-
-
-@pytest.fixture(autouse=True)
-def one_browser_per_client(app):
-    own_g_per_request(app)
 
 
 def sign_in(client, user, password=PASSWORD, **kw):

@@ -1,14 +1,12 @@
 """Staff sign-in and sign-out, the first-run page, CSRF, and the command-line tasks."""
-import re
 from urllib.parse import unquote
 
 import pytest
 
-from config import TestingConfig
-from kiosk import create_app
+from bench.page_readers import csrf_token
 from kiosk.models import ROLES, StaffUser, Ticket
 
-from .factories import PASSWORD, enrol_device, make_staff
+from .factories import PASSWORD, make_staff
 from .pages import text
 
 FIRST_MANAGER = {"display_name": "Morag Campbell", "username": "morag",
@@ -165,22 +163,16 @@ def test_demo_command_fills_a_session(runner):
     assert {user.role for user in StaffUser.select()} == set(ROLES)
 
 
-def test_post_without_csrf_token_is_refused(tmp_path, clock):
-    app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "csrf.sqlite3"), WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    with app.app_context():
-        enrol_device("kiosk", client)
+def test_post_without_csrf_token_is_refused(guarded_client):
+    client = guarded_client
     choices = {"k": "c" * 32, "visit_for": "self", "name": "Sam"}
 
     response = client.post("/kiosk/check-in", data=choices)
     assert response.status_code == 400
     assert "This form has expired or was not sent from this app." in text(response)
-    with app.app_context():
-        assert Ticket.select().count() == 0
+    assert Ticket.select().count() == 0
 
     # The same form with the token the name step gives out goes through.
     page = client.get("/kiosk/name?k=" + "c" * 32 + "&visit_for=self").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    assert client.post("/kiosk/check-in", data={**choices, "csrf_token": token}).status_code == 303
-    with app.app_context():
-        assert Ticket.select().count() == 1
+    assert client.post("/kiosk/check-in", data={**choices, "csrf_token": csrf_token(page)}).status_code == 303
+    assert Ticket.select().count() == 1

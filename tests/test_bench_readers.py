@@ -7,29 +7,12 @@ at the desk and reports the refusals as the app's errors.
 """
 import uuid
 
-import pytest
-
 from bench.page_readers import CALLING_RE, NUMBER_RE, TICKET_NUMBER_RE, csrf_token, desk_current, page_version
-from config import TestingConfig
-from kiosk import create_app
 from kiosk.models import Room
 
-from .factories import PASSWORD, enrol_device, make_staff, make_ticket
-from .isolation import own_g_per_request
+from .factories import PASSWORD, make_staff, make_ticket
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def browser(tmp_path, clock):
-    """An enrolled kiosk and display with CSRF protection on, as the bench's app runs."""
-    app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "readers.sqlite3"), WTF_CSRF_ENABLED=True)
-    own_g_per_request(app)
-    with app.app_context():
-        client = app.test_client()
-        enrol_device("kiosk", client)
-        enrol_device("display", client)
-        yield client
 
 
 def sign_in(client, role):
@@ -49,8 +32,8 @@ def act(client, html, action, state):
         "csrf_token": csrf_token(html), "action": action, "expected_state": state, "from": "desk"})
 
 
-def test_a_keyworker_reads_their_visitor_through_call_start_and_done(browser):
-    client = browser
+def test_a_keyworker_reads_their_visitor_through_call_start_and_done(guarded_client):
+    client = guarded_client
     sign_in(client, "keyworker")
     html = desk(client)
     room = Room.get(Room.name == "Room 2").id
@@ -73,8 +56,8 @@ def test_a_keyworker_reads_their_visitor_through_call_start_and_done(browser):
     assert second.number != first.number
 
 
-def test_screens_read_the_numbers_and_the_kiosk_reads_its_ticket(browser):
-    client = browser
+def test_screens_read_the_numbers_and_the_kiosk_reads_its_ticket(guarded_client):
+    client = guarded_client
     tickets = [make_ticket() for _ in range(3)]
     k = uuid.uuid4().hex  # as the kiosk's flow key, and the bench's
     name_step = client.get(f"/kiosk/name?k={k}&visit_for=self&needs=housing").get_data(as_text=True)

@@ -9,17 +9,11 @@ from kiosk.case_models import AuditEvent
 from kiosk.models import Device, Ticket
 
 from .factories import PASSWORD, enrol_device, make_staff
-from .isolation import own_g_per_request
 from .pages import poll_version, text
 
 NOT_ENROLLED = "This screen is not enrolled"
 CHECK_IN = {"k": "a" * 32, "visit_for": "self", "name": "Sam"}
 PAGES = {"kiosk": "/kiosk/", "display": "/display/"}
-
-
-@pytest.fixture(autouse=True)
-def one_browser_per_client(app):
-    own_g_per_request(app)
 
 
 def sign_in(client, role="manager"):

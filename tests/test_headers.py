@@ -3,20 +3,13 @@ import re
 
 import pytest
 
-from config import TestingConfig
-from kiosk import ROOT, create_app, devices
+from kiosk import ROOT, devices
 from kiosk.models import Device
 
 from .factories import PASSWORD, make_staff, make_ticket
-from .isolation import own_g_per_request
 
 REQUIRED_CSP = {"default-src": "'self'", "object-src": "'none'", "base-uri": "'none'", "frame-ancestors": "'none'"}
 HTTPS = {"base_url": "https://localhost"}
-
-
-@pytest.fixture(autouse=True)
-def one_browser_per_client(app):
-    own_g_per_request(app)
 
 
 def csp(response):
@@ -148,32 +141,28 @@ def test_cookies_are_secure_over_https(app, bare_client):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_the_secure_setting_marks_cookies_secure_even_behind_a_plain_http_proxy(tmp_path, clock):
-    app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "secure.sqlite3"), SESSION_COOKIE_SECURE=True)
-    own_g_per_request(app)
-    with app.app_context():
-        response = app.test_client().post("/login", data={"username": make_staff("reception").username,
-                                                          "password": PASSWORD})
-        assert "Secure" in cookie_header(response, "session")
-        with app.test_request_context("/admin/devices", method="POST"):
-            response = app.response_class()
-            devices.set_cookie(response, "kiosk", "a-token")
-        assert "Secure" in cookie_header(response, "kiosk_device")
+def test_the_secure_setting_marks_cookies_secure_even_behind_a_plain_http_proxy(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True)
+    response = app.test_client().post("/login", data={"username": make_staff("reception").username,
+                                                      "password": PASSWORD})
+    assert "Secure" in cookie_header(response, "session")
+    with app.test_request_context("/admin/devices", method="POST"):
+        response = app.response_class()
+        devices.set_cookie(response, "kiosk", "a-token")
+    assert "Secure" in cookie_header(response, "kiosk_device")
 
 
-def test_behind_an_https_proxy_hsts_is_sent_and_cookies_are_secure(tmp_path, clock):
-    app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "proxy.sqlite3"), TRUST_PROXY=True)
-    own_g_per_request(app)
-    with app.app_context():
-        client = app.test_client()
-        user = make_staff("reception")
-        plain = client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert_secure_headers(plain, https=False, where="proxy, plain http")
-        assert "Secure" not in cookie_header(plain, "session")
-        proxied = app.test_client().post("/login", data={"username": user.username, "password": PASSWORD},
-                                         headers={"X-Forwarded-Proto": "https"})
-        assert_secure_headers(proxied, https=True, where="proxy, https")
-        assert "Secure" in cookie_header(proxied, "session")
+def test_behind_an_https_proxy_hsts_is_sent_and_cookies_are_secure(make_app):
+    app = make_app(TRUST_PROXY=True)
+    client = app.test_client()
+    user = make_staff("reception")
+    plain = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert_secure_headers(plain, https=False, where="proxy, plain http")
+    assert "Secure" not in cookie_header(plain, "session")
+    proxied = app.test_client().post("/login", data={"username": user.username, "password": PASSWORD},
+                                     headers={"X-Forwarded-Proto": "https"})
+    assert_secure_headers(proxied, https=True, where="proxy, https")
+    assert "Secure" in cookie_header(proxied, "session")
 
 
 def test_error_responses_carry_the_headers_too(app, client):

@@ -3,22 +3,15 @@ import re
 from datetime import timedelta
 
 import pyotp
-import pytest
 
 from kiosk.models import Ticket
 
 from .factories import PASSWORD, enrol_device, make_staff
-from .isolation import own_g_per_request
 from .pages import text
 
 ACCOUNT_MESSAGE = "Too many sign-in attempts for this account. Please wait a few minutes and try again"
 ADDRESS_MESSAGE = "Too many sign-in attempts from here. Please wait a few minutes and try again"
 KIOSK_MESSAGE = "Too many tickets from this screen just now."
-
-
-@pytest.fixture(autouse=True)
-def one_browser_per_client(app):
-    own_g_per_request(app)
 
 
 def attempt(app, username, password="not the password", address="10.0.0.1"):

@@ -12,16 +12,10 @@ from kiosk.case_models import AuditEvent
 from kiosk.models import StaffSession, StaffUser
 
 from .factories import PASSWORD, make_staff
-from .isolation import own_g_per_request
 from .pages import text
 
 NEW_PASSWORD = "plum tractor lantern"
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def one_browser_per_client(app):
-    own_g_per_request(app)
 
 
 def sign_in(client, user, password=PASSWORD):

@@ -5,15 +5,12 @@ from datetime import datetime, timedelta
 import pyotp
 import pytest
 
-from config import TestingConfig
-from kiosk import create_app
 from kiosk.auth import two_factor
 from kiosk.case_models import AuditEvent
 from kiosk.models import StaffSession, StaffUser
 from kiosk.qr import qr_svg
 
 from .factories import PASSWORD, make_staff
-from .isolation import own_g_per_request
 from .pages import text
 
 
@@ -50,7 +47,6 @@ def audit(action):
 @pytest.fixture
 def member(app, clock):
     """A keyworker who set up two-factor sign-in half a minute ago. Returns (user, secret, recovery codes)."""
-    own_g_per_request(app)
     user = make_staff("keyworker")
     client = app.test_client()
     sign_in(client, user)
@@ -61,7 +57,6 @@ def member(app, clock):
 
 
 def test_set_up_by_scanning_the_qr_code(app, client):
-    own_g_per_request(app)
     user = make_staff("keyworker")
     sign_in(client, user)
     page = client.get("/account/two-factor")
@@ -83,7 +78,6 @@ def test_set_up_by_scanning_the_qr_code(app, client):
 
 
 def test_a_wrong_code_does_not_switch_it_on(app, client):
-    own_g_per_request(app)
     user = make_staff("keyworker")
     sign_in(client, user)
     page = client.get("/account/two-factor").get_data(as_text=True)
@@ -137,7 +131,6 @@ def test_the_next_code_works_thirty_seconds_later(app, member, clock):
 
 
 def test_the_code_used_to_set_it_up_cannot_sign_in(app, clock):
-    own_g_per_request(app)
     user = make_staff("keyworker")
     client = app.test_client()
     sign_in(client, user)
@@ -201,11 +194,8 @@ def test_a_manager_resets_someones_two_factor(app, member):
 
 
 @pytest.fixture
-def required_app(tmp_path, clock):
-    app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "2fa.sqlite3"), TWO_FACTOR_ROLES=("manager",))
-    own_g_per_request(app)
-    with app.app_context():
-        yield app
+def required_app(make_app):
+    return make_app(TWO_FACTOR_ROLES=("manager",))
 
 
 def test_managers_must_set_it_up_before_anything_else(required_app):
@@ -229,12 +219,8 @@ def test_managers_must_set_it_up_before_anything_else(required_app):
     assert other.get("/staff/queue").status_code == 200, "reception is not required to by this setting"
 
 
-def test_other_roles_can_be_required_too(tmp_path, clock):
-    app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / "all.sqlite3"),
-                     TWO_FACTOR_ROLES=("manager", "reception"))
-    own_g_per_request(app)
-    with app.app_context():
-        client = app.test_client()
-        sign_in(client, make_staff("reception"))
-        assert client.get("/staff/queue").headers["Location"] == "/account/two-factor"
+def test_other_roles_can_be_required_too(make_app):
+    client = make_app(TWO_FACTOR_ROLES=("manager", "reception")).test_client()
+    sign_in(client, make_staff("reception"))
+    assert client.get("/staff/queue").headers["Location"] == "/account/two-factor"
 
