@@ -18,7 +18,7 @@ import gevent
 import psutil
 from locust import FastHttpUser, constant, events
 
-from bench.page_readers import TICKET_NUMBER_RE, csrf_token
+from bench.page_readers import TICKET_NUMBER_RE, csrf_token, page_version
 
 MANIFEST = json.loads(open(os.environ["BENCH_MANIFEST"]).read()) if os.environ.get("BENCH_MANIFEST") else {}
 OUT = os.environ.get("BENCH_OUT")
@@ -240,6 +240,23 @@ class BenchUser(FastHttpUser):
                 response.failure(f"login for {username} gave {response.status_code}")
                 raise RuntimeError(f"login for {username} failed")
             response.success()
+
+    def arrive(self, as_who):
+        """Open a screen as reception, a keyworker (the next of the seed's), a display or a kiosk."""
+        if as_who == "reception":
+            self.login(MANIFEST["reception"])
+        elif as_who == "keyworker":
+            self.login(next_worker())
+        else:
+            self.enrolled(as_who)
+
+    def poll_live(self, path, name):
+        """One poll of a live part with the version last seen: the new fragment's text, or None for a 204."""
+        with self.client.get(f"{path}?v={self.version}", headers=HX, name=name, catch_response=True) as response:
+            if self.expect(response, 204, 200) and response.status_code == 200:
+                self.version = page_version(response.text)
+                return response.text
+        return None
 
     def expect(self, response, *statuses):
         if response.status_code in statuses:

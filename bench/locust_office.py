@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import gevent
 from locust import task
 
-from bench.locust_common import FORM, HX, MANIFEST, REC, BenchUser, KioskSteps, next_worker, paced
+from bench.locust_common import FORM, HX, REC, BenchUser, KioskSteps, paced
 from bench.page_readers import NUMBER_RE, csrf_token, desk_current, page_version
 
 
@@ -31,7 +31,7 @@ class OfficeStaffScreen(BenchUser):
 
     def on_start(self):
         self.screen = next(_screens)
-        self.login(MANIFEST["reception"])
+        self.arrive("reception")
         page = self.client.get("/staff/queue", name="staff queue page").text
         self.version = page_version(page)
         self.seen = set(map(int, NUMBER_RE.findall(page)))
@@ -40,14 +40,12 @@ class OfficeStaffScreen(BenchUser):
 
     @task
     def poll(self):
-        with self.client.get(f"/staff/queue/live?v={self.version}", headers=HX, name="queue poll",
-                             catch_response=True) as response:
-            if self.expect(response, 204, 200) and response.status_code == 200:
-                now = time.monotonic()
-                self.version = page_version(response.text)
-                for number in set(map(int, NUMBER_RE.findall(response.text))) - self.seen:
-                    REC.first_seen[(self.screen, number)] = now
-                    self.seen.add(number)
+        fragment = self.poll_live("/staff/queue/live", "queue poll")
+        if fragment is not None:
+            now = time.monotonic()
+            for number in set(map(int, NUMBER_RE.findall(fragment))) - self.seen:
+                REC.first_seen[(self.screen, number)] = now
+                self.seen.add(number)
 
 
 class OfficeDisplay(BenchUser):
@@ -55,17 +53,14 @@ class OfficeDisplay(BenchUser):
     wait_time = paced(2)
 
     def on_start(self):
-        self.enrolled("display")
+        self.arrive("display")
         self.version = page_version(self.client.get("/display/", name="display page").text)
         gevent.sleep(random.uniform(0, 2))
         self.pace_from = time.monotonic()
 
     @task
     def poll(self):
-        with self.client.get(f"/display/live?v={self.version}", headers=HX, name="display poll",
-                             catch_response=True) as response:
-            if self.expect(response, 204, 200) and response.status_code == 200:
-                self.version = page_version(response.text)
+        self.poll_live("/display/live", "display poll")
 
 
 class OfficeKiosk(KioskSteps, BenchUser):
@@ -75,7 +70,7 @@ class OfficeKiosk(KioskSteps, BenchUser):
     wait_time = paced(every)
 
     def on_start(self):
-        self.enrolled("kiosk")
+        self.arrive("kiosk")
         gevent.sleep(random.uniform(0, self.every))
         self.pace_from = time.monotonic()
 
@@ -96,8 +91,7 @@ class OfficeKeyworker(BenchUser):
     wait_time = paced(2)
 
     def on_start(self):
-        self.username = next_worker()
-        self.login(self.username)
+        self.arrive("keyworker")
         self.desk = self.client.get("/staff/desk", name="desk page").text
         self.csrf = csrf_token(self.desk)
         self.version = page_version(self.desk)
@@ -105,11 +99,7 @@ class OfficeKeyworker(BenchUser):
         self.pace_from = time.monotonic()
 
     def refresh(self, name="desk poll"):
-        with self.client.get(f"/staff/desk/live?v={self.version}", headers=HX, name=name,
-                             catch_response=True) as response:
-            if self.expect(response, 204, 200) and response.status_code == 200:
-                self.desk = response.text
-                self.version = page_version(self.desk)
+        self.desk = self.poll_live("/staff/desk/live", name) or self.desk
 
     @task
     def work(self):

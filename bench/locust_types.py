@@ -5,8 +5,8 @@ import uuid
 
 from locust import events, task
 
-from bench.locust_common import HX, MANIFEST, BenchUser, KioskSteps, next_worker
-from bench.page_readers import CALLING_RE, TICKET_ACTION_RE, csrf_token, desk_current, page_version
+from bench.locust_common import HX, MANIFEST, BenchUser, KioskSteps
+from bench.page_readers import CALLING_RE, csrf_token, desk_current, page_version
 
 
 class Hello(BenchUser):
@@ -23,89 +23,68 @@ class Hello204(BenchUser):
 
 
 class _Poll(BenchUser):
+    """Polls one live part as fast as it is answered, sending the version it last saw."""
     abstract = True
-    path = None
-    key = None
+    path = key = as_who = None
 
     def on_start(self):
-        self.version = page_version(self.client.get(self.path, headers=HX, name="first render").text)
+        if self.as_who:
+            self.arrive(self.as_who)
+        self.version = page_version(self.first_render())
+
+    def first_render(self):
+        return self.client.get(self.path, headers=HX, name="first render").text
 
     @task
     def poll(self):
-        with self.client.get(f"{self.path}?v={self.version}", headers=HX, name=self.key,
-                             catch_response=True) as response:
-            if self.expect(response, 204, 200) and response.status_code == 200:
-                self.version = page_version(response.text)
+        self.poll_live(self.path, self.key)
 
 
 class DisplayPoll204(_Poll):
-    path, key = "/display/live", "display poll (204)"
-
-    def on_start(self):
-        self.enrolled("display")
-        super().on_start()
+    path, key, as_who = "/display/live", "display poll (204)", "display"
 
 
 class QueuePoll204(_Poll):
-    path, key = "/staff/queue/live", "queue poll (204)"
-
-    def on_start(self):
-        self.login(MANIFEST["reception"])
-        super().on_start()
+    path, key, as_who = "/staff/queue/live", "queue poll (204)", "reception"
 
 
 class DeskPoll204(_Poll):
-    path, key = "/staff/desk/live", "desk poll (204)"
+    path, key, as_who = "/staff/desk/live", "desk poll (204)", "keyworker"
+
+
+class TicketPoll204(_Poll):
+    key = "ticket poll (204)"
+
+    def first_render(self):
+        token = random.choice(MANIFEST["waiting_tokens"])
+        self.path = f"/t/{token}/live"
+        return self.client.get(f"/t/{token}", name="first render").text
+
+
+class _Fragment(BenchUser):
+    """Asks for the whole of one live part every time (no version), as a screen catching up does."""
+    abstract = True
+    path = key = as_who = None
 
     def on_start(self):
-        self.login(next_worker())
-        super().on_start()
-
-
-class TicketPoll204(BenchUser):
-    def on_start(self):
-        self.token = random.choice(MANIFEST["waiting_tokens"])
-        self.version = page_version(self.client.get(f"/t/{self.token}", name="first render").text)
-
-    @task
-    def poll(self):
-        with self.client.get(f"/t/{self.token}/live?v={self.version}", headers=HX, name="ticket poll (204)",
-                             catch_response=True) as response:
-            if self.expect(response, 204, 200) and response.status_code == 200:
-                self.version = page_version(response.text)
-
-
-class QueueFragment(BenchUser):
-    def on_start(self):
-        self.login(MANIFEST["reception"])
+        self.arrive(self.as_who)
 
     @task
     def fragment(self):
-        with self.client.get("/staff/queue/live", headers=HX, name="queue poll (whole fragment)",
-                             catch_response=True) as response:
+        with self.client.get(self.path, headers=HX, name=self.key, catch_response=True) as response:
             self.expect(response, 200)
 
 
-class DeskFragment(BenchUser):
-    def on_start(self):
-        self.login(next_worker())
-
-    @task
-    def fragment(self):
-        with self.client.get("/staff/desk/live", headers=HX, name="desk poll (whole fragment)",
-                             catch_response=True) as response:
-            self.expect(response, 200)
+class QueueFragment(_Fragment):
+    path, key, as_who = "/staff/queue/live", "queue poll (whole fragment)", "reception"
 
 
-class DisplayFragment(BenchUser):
-    def on_start(self):
-        self.enrolled("display")
+class DeskFragment(_Fragment):
+    path, key, as_who = "/staff/desk/live", "desk poll (whole fragment)", "keyworker"
 
-    @task
-    def fragment(self):
-        with self.client.get("/display/live", headers=HX, name="display poll (whole fragment)",
-                             catch_response=True) as response:
-            self.expect(response, 200)
+
+class DisplayFragment(_Fragment):
+    path, key, as_who = "/display/live", "display poll (whole fragment)", "display"
 
 
 class TicketStatus(BenchUser):
@@ -120,7 +99,7 @@ class Kiosk(KioskSteps, BenchUser):
     """A kiosk checking people in back to back: the POST, then its ticket page and QR code."""
 
     def on_start(self):
-        self.enrolled("kiosk")
+        self.arrive("kiosk")
         self.csrf = csrf_token(self.client.get(f"/kiosk/name?k={uuid.uuid4().hex}&visit_for=self",
                                           name="kiosk name step").text)
 
@@ -133,7 +112,7 @@ class CallNext(BenchUser):
     """Eight keyworkers pressing Call next, then Back to waiting so the queue stays as seeded."""
 
     def on_start(self):
-        self.login(next_worker())
+        self.arrive("keyworker")
         desk = self.client.get("/staff/desk/live", headers=HX, name="first render").text
         self.csrf = csrf_token(desk)
         current = desk_current(desk)
@@ -152,8 +131,7 @@ class CallNext(BenchUser):
         ticket_id = MANIFEST["ids_by_number"].get(number.group(1)) if number else None
         if ticket_id is None:
             desk = self.client.get("/staff/desk/live", headers=HX, name="desk poll (whole fragment)").text
-            found = TICKET_ACTION_RE.findall(desk)
-            ticket_id = found[0] if found else None
+            ticket_id = (desk_current(desk) or (None,))[0]
         if ticket_id is None:
             return
         self.post_form(f"/staff/tickets/{ticket_id}", {"csrf_token": self.csrf, "action": "requeue",

@@ -11,7 +11,6 @@ NUMBER_RE = re.compile(r'class="num">\s*(\d+)')
 TICKET_NUMBER_RE = re.compile(r'id="ticket-number">\s*(\d+)')
 # The desk's Done form: the state it expects (group 1) and its ticket (group 2), from one form.
 CURRENT_RE = re.compile(r'name="expected_state" value="(\w+)">(?:(?!</form>).)*?id="desk-finish-(\d+)"', re.DOTALL)
-TICKET_ACTION_RE = re.compile(r'/staff/tickets/(\d+)')
 CALLING_RE = re.compile(r"Calling (\d+)")
 
 
