@@ -23,21 +23,28 @@ class Hello204(BenchUser):
 
 
 class _Poll(BenchUser):
-    """Polls one live part as fast as it is answered, sending the version it last saw."""
+    """Polls one live part as fast as it is answered: with the version it last saw, or, `whole`,
+    without one, so every answer is the whole fragment (as for a screen catching up)."""
     abstract = True
     path = key = as_who = None
+    whole = False
 
     def on_start(self):
         if self.as_who:
             self.arrive(self.as_who)
-        self.version = page_version(self.first_render())
+        if not self.whole:
+            self.version = page_version(self.first_render())
 
     def first_render(self):
         return self.client.get(self.path, headers=HX, name="first render").text
 
     @task
     def poll(self):
-        self.poll_live(self.path, self.key)
+        if not self.whole:
+            self.poll_live(self.path, self.key)
+            return
+        with self.client.get(self.path, headers=HX, name=self.key, catch_response=True) as response:
+            self.expect(response, 200)
 
 
 class DisplayPoll204(_Poll):
@@ -61,30 +68,16 @@ class TicketPoll204(_Poll):
         return self.client.get(f"/t/{token}", name="first render").text
 
 
-class _Fragment(BenchUser):
-    """Asks for the whole of one live part every time (no version), as a screen catching up does."""
-    abstract = True
-    path = key = as_who = None
-
-    def on_start(self):
-        self.arrive(self.as_who)
-
-    @task
-    def fragment(self):
-        with self.client.get(self.path, headers=HX, name=self.key, catch_response=True) as response:
-            self.expect(response, 200)
+class QueueFragment(_Poll):
+    path, key, as_who, whole = "/staff/queue/live", "queue poll (whole fragment)", "reception", True
 
 
-class QueueFragment(_Fragment):
-    path, key, as_who = "/staff/queue/live", "queue poll (whole fragment)", "reception"
+class DeskFragment(_Poll):
+    path, key, as_who, whole = "/staff/desk/live", "desk poll (whole fragment)", "keyworker", True
 
 
-class DeskFragment(_Fragment):
-    path, key, as_who = "/staff/desk/live", "desk poll (whole fragment)", "keyworker"
-
-
-class DisplayFragment(_Fragment):
-    path, key, as_who = "/display/live", "display poll (whole fragment)", "display"
+class DisplayFragment(_Poll):
+    path, key, as_who, whole = "/display/live", "display poll (whole fragment)", "display", True
 
 
 class TicketStatus(BenchUser):
