@@ -6,9 +6,8 @@ from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.pool import PooledSqliteDatabase
 
-from .sites import current_site_id
-
 from .errors import BadInput
+from .sites import current_site_id
 
 database = DatabaseProxy()
 
@@ -152,17 +151,8 @@ def write_transaction():
     on that lock, and under READ COMMITTED each statement after it sees what the
     writer before committed, so a read-then-write inside is safe there too.
     """
-    if database.in_transaction():
-        with database.atomic():
-            if is_postgres():
-                database.execute_sql(_LOCK_QUEUE_ROW, (current_site_id(),))
-            yield
-        return
-    if is_sqlite():
-        with database.atomic("IMMEDIATE"):
-            yield
-        return
-    with database.atomic():
+    outermost = not database.in_transaction()
+    with database.atomic("IMMEDIATE") if outermost and is_sqlite() else database.atomic():
         if is_postgres():
             database.execute_sql(_LOCK_QUEUE_ROW, (current_site_id(),))
         yield

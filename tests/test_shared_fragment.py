@@ -56,3 +56,17 @@ def test_after_a_change_the_next_screen_renders_afresh(app, client, auth):
     with counting_queries() as sql:
         response = client.get("/staff/queue/live")
     assert "Dee" in response.get_data(as_text=True) and len(sql) >= 5
+
+
+def test_two_roles_polling_in_turn_each_keep_their_copy(app, client, auth):
+    make_ticket(name="Eve")
+    manager, second_reception = app.test_client(), app.test_client()
+    auth.login("reception")
+    Auth(manager).login("manager")
+    Auth(second_reception).login("reception")
+    client.get("/staff/queue/live")  # reception's copy
+    manager.get("/staff/queue/live")  # the manager's, rendered for that role
+    with counting_queries() as sql:
+        response = second_reception.get("/staff/queue/live")
+    assert "Eve" in response.get_data(as_text=True)
+    assert len(sql) < 5, sql  # still reception's copy: the manager's render did not push it out

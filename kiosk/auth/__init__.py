@@ -15,11 +15,16 @@ login_manager.login_message = "Please sign in to see that page."
 login_manager.session_protection = "strong"
 
 
+def htmx_to_sign_in():
+    """A 401 that has htmx take the whole page to the sign-in form (a part of a page cannot sign in)."""
+    return current_app.response_class("", 401, headers={"HX-Redirect": url_for(login_manager.login_view)})
+
+
 @login_manager.unauthorized_handler
 def signed_out():
     """A plain request goes to the sign-in page; an htmx one tells the page to go there itself."""
     if request.htmx:
-        return current_app.response_class("", 401, headers={"HX-Redirect": url_for(login_manager.login_view)})
+        return htmx_to_sign_in()
     flash(login_manager.login_message)
     return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
 

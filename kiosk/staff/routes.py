@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from htmx_flask import make_response
 
 from .. import casework
-from ..auth import signed_in_cheaply, staff_required
+from ..auth import htmx_to_sign_in, signed_in_cheaply, staff_required
 from ..case_models import TicketLink
 from ..cases.forms import AppointmentMatchForm, LinkForm
 from ..errors import BadInput, NotFound, Refused
@@ -55,31 +55,29 @@ _CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
 
 
 def _shared_render(template, key, context):
+    """One copy per template, office and role (a manager's screen and reception's do not take
+    turns evicting each other's), used while the version holds and for a few seconds at most."""
     token = generate_csrf()
-    slot = (template, key, current_site_id(), current_user.role)
     cache = current_app.extensions.setdefault("dropin_shared_fragments", {})
-    copy = cache.get(template)
+    slot = (template, current_site_id(), current_user.role)
+    copy = cache.get(slot)
     now = time.monotonic()
-    if copy is not None and copy[0] == slot and now - copy[1] < SHARED_FOR_SECONDS:
+    if copy is not None and copy[0] == key and now - copy[1] < SHARED_FOR_SECONDS:
         return copy[2].replace(_CSRF_MARK, token)
     html = render_template(template, version=key, **context())
-    cache[template] = (slot, now, html.replace(token, _CSRF_MARK))
+    cache[slot] = (key, now, html.replace(token, _CSRF_MARK))
     return html
 
 
 def _live(template, context, shared=False):
     """Polling: 204 for an unchanged version (one query), else the fragment."""
     if not signed_in_cheaply():
-        response = make_response("", 401)
-        response.headers["HX-Redirect"] = url_for("auth.login")
-        return response
+        return htmx_to_sign_in()
     key = poll_key()
     if request.args.get("v") == key:
         return "", 204
     if not current_user.is_authenticated:
-        response = make_response("", 401)
-        response.headers["HX-Redirect"] = url_for("auth.login")
-        return response
+        return htmx_to_sign_in()
     if shared:
         return _shared_render(template, key, context)
     return render_template(template, version=key, **context())
