@@ -38,7 +38,8 @@ def test_a_keyworker_reads_their_visitor_through_call_start_and_done(guarded_cli
     html = desk(client)
     room = Room.get(Room.name == "Room 2").id
     client.post("/staff/desk/room", headers=HTMX, data={"room": room, "csrf_token": csrf_token(html)})
-    first, second = make_ticket(), make_ticket()
+    first = make_ticket()
+    make_ticket()  # someone behind them: Call next has a choice to get right
 
     html = desk(client)
     assert desk_current(html) is None and page_version(html) != "none" and csrf_token(html)
@@ -53,7 +54,6 @@ def test_a_keyworker_reads_their_visitor_through_call_start_and_done(guarded_cli
     assert desk_current(html) == (first.id, "in_progress")
     assert act(client, html, "finish", "in_progress").status_code == 200
     assert desk_current(desk(client)) is None
-    assert second.number != first.number
 
 
 def test_screens_read_the_numbers_and_the_kiosk_reads_its_ticket(guarded_client):

@@ -44,16 +44,23 @@ def audit(action):
             .order_by(AuditEvent.id)]
 
 
-@pytest.fixture
-def member(app, clock):
-    """A keyworker who set up two-factor sign-in half a minute ago. Returns (user, secret, recovery codes)."""
+def new_member(app):
+    """A keyworker who has just set up two-factor sign-in and signed out. Returns (user, their browser,
+    secret, recovery codes)."""
     user = make_staff("keyworker")
     client = app.test_client()
     sign_in(client, user)
     secret, codes = set_up(client)
     client.post("/logout")
+    return StaffUser.get_by_id(user.id), client, secret, codes
+
+
+@pytest.fixture
+def member(app, clock):
+    """A keyworker who set up two-factor sign-in half a minute ago. Returns (user, secret, recovery codes)."""
+    user, _, secret, codes = new_member(app)
     clock.shift(timedelta(seconds=30))  # the code used to set it up has been used
-    return StaffUser.get_by_id(user.id), secret, codes
+    return user, secret, codes
 
 
 def test_set_up_by_scanning_the_qr_code(app, client):
@@ -131,11 +138,7 @@ def test_the_next_code_works_thirty_seconds_later(app, member, clock):
 
 
 def test_the_code_used_to_set_it_up_cannot_sign_in(app, clock):
-    user = make_staff("keyworker")
-    client = app.test_client()
-    sign_in(client, user)
-    secret, _ = set_up(client)
-    client.post("/logout")
+    user, client, secret, _ = new_member(app)
     sign_in(client, user)
     assert client.post("/login/code", data={"code": pyotp.TOTP(secret).now()}).status_code == 400
 

@@ -110,8 +110,7 @@ class Watched:
             context.close()
 
 
-@pytest.fixture
-def pages(browser, server):
+def _watching(browser, server):
     watched = Watched(browser, server)
     yield watched
     watched.close()
@@ -119,10 +118,12 @@ def pages(browser, server):
 
 
 @pytest.fixture
+def pages(browser, server):
+    yield from _watching(browser, server)
+
+
+@pytest.fixture
 def module_pages(browser, module_server):
     """Like `pages`, on the module's shared server; each test still gets its own browser contexts."""
-    watched = Watched(browser, module_server)
-    yield watched
-    watched.close()
-    assert not watched.problems, watched.problems
+    yield from _watching(browser, module_server)
     assert not module_server.log.errors, module_server.log.text
