@@ -27,11 +27,6 @@ def offices_of(user):
     return sites or [Site.get_by_id(DEFAULT_SITE_ID)]
 
 
-def several_offices():
-    from .models import Site
-    return Site.select().count() > 1
-
-
 def add_office(name):
     """A new office with its own queue and the usual rooms."""
     from .db import write_transaction
@@ -49,7 +44,10 @@ def add_office(name):
 
 
 def set_offices(user, sites):
+    """The offices someone works at, replaced in one go: never a moment with none listed."""
+    from .db import write_transaction
     from .models import StaffSite
-    StaffSite.delete().where(StaffSite.staff == user).execute()
-    for site in sites:
-        StaffSite.create(staff=user, site=site)
+    with write_transaction():
+        StaffSite.delete().where(StaffSite.staff == user).execute()
+        for site in sites:
+            StaffSite.create(staff=user, site=site)
