@@ -12,8 +12,8 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
 from .db import database, is_sqlite, migration_lock
 from .case_models import CASE_MODELS
-from .models import MODELS, Device, QueueState, Room, Site, StaffSession, StaffSite
-from .sites import DEFAULT_SITE_ID
+from .models import MODELS, Device, QueueState, Site, StaffSession, StaffSite
+from .sites import DEFAULT_SITE_ID, DEFAULT_SITE_NAME, furnish
 from .schedule import utcnow
 
 
@@ -106,9 +106,6 @@ MIGRATIONS = [
     ("0005_audit_append_only", _audit_append_only),
     ("0006_sites", _sites),
 ]
-DEFAULT_SITE_NAME = "Glasgow"
-
-DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
 
 
 def migrate():
@@ -125,11 +122,9 @@ def _migrate():
         with database.atomic():
             database.create_tables(MODELS + CASE_MODELS)
             _audit_append_only(None)  # triggers are not made by create_tables
-            Site.create(id=DEFAULT_SITE_ID, name=DEFAULT_SITE_NAME)
+            default_office = Site.create(id=DEFAULT_SITE_ID, name=DEFAULT_SITE_NAME)
             _after_explicit_ids()
-            QueueState.create(id=DEFAULT_SITE_ID, version=0)
-            for position, name in enumerate(DEFAULT_ROOMS):
-                Room.create(name=name, position=position)
+            furnish(default_office)
             for name, _ in MIGRATIONS:
                 SchemaMigration.create(name=name)
                 done.append(name)

@@ -5,6 +5,8 @@ A one-office install only ever has the default office and never sees any of this
 from flask import g, has_app_context, has_request_context, session
 
 DEFAULT_SITE_ID = 1
+DEFAULT_SITE_NAME = "Glasgow"
+DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
 
 
 def current_site_id():
@@ -31,16 +33,21 @@ def add_office(name):
     """A new office with its own queue and the usual rooms."""
     from .db import write_transaction
     from .errors import BadInput
-    from .migrations import DEFAULT_ROOMS
-    from .models import QueueState, Room, Site
+    from .models import Site
     with write_transaction():
         if Site.select().where(Site.name == name).exists():
             raise BadInput(f"There is already an office called {name}.")
         site = Site.create(name=name)
-        QueueState.create(id=site.id, version=0)
-        for position, room in enumerate(DEFAULT_ROOMS):
-            Room.create(site=site, name=room, position=position)
+        furnish(site)
     return site
+
+
+def furnish(site):
+    """A new office's queue counter and the usual rooms."""
+    from .models import QueueState, Room
+    QueueState.create(id=site.id, version=0)
+    for position, room in enumerate(DEFAULT_ROOMS):
+        Room.create(site=site, name=room, position=position)
 
 
 def set_offices(user, sites):
