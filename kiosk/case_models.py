@@ -67,6 +67,11 @@ class Case(BaseModel):
     def display_name(self):
         return f"{self.preferred_name} ({self.name})" if self.preferred_name else self.name
 
+    @property
+    def short_name(self):
+        """What a shared screen (reception's queue) shows: the name they go by, else the first name."""
+        return self.preferred_name or self.name.split()[0]
+
 
 class ActionPlanItem(BaseModel):
     case = ForeignKeyField(Case, backref="plan_items", on_delete="CASCADE")

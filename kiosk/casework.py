@@ -331,7 +331,11 @@ def record_visit(ticket, staff, outcome, now):
 
 
 def todays_appointments(day_start, day_end):
-    return list(Appointment.select(Appointment, Case, StaffUser)
+    # Reception's queue shows these on every render: only the columns it shows, never a whole
+    # case or staff row (a staff row holds the password hash and two-factor secret).
+    return list(Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
+                                   Case.id, Case.reference, Case.name, Case.preferred_name,
+                                   StaffUser.id, StaffUser.display_name)
                 .join(Case).switch(Appointment).join(StaffUser)
                 .where((Appointment.starts_at >= day_start) & (Appointment.starts_at < day_end)
                        & (Appointment.status != "cancelled"))
