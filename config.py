@@ -31,7 +31,12 @@ class Config:
     DEFAULT_VISIT_MINUTES = _env_int("DEFAULT_VISIT_MINUTES", 20)
     KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 60)
     KIOSK_TICKET_SECONDS = _env_int("KIOSK_TICKET_SECONDS", 30)
+    # Print the ticket as soon as the kiosk shows it (Chromium with --kiosk-printing prints with no dialog).
+    KIOSK_AUTO_PRINT = os.environ.get("KIOSK_AUTO_PRINT", "") == "1"
+    # How often staff screens and the wall display ask whether anything changed.
     POLL_SECONDS = _env_int("POLL_SECONDS", 2)
+    # Threads waitress serves with (run.py, make run).
+    THREADS = _env_int("THREADS", 8)
 
     WTF_CSRF_TIME_LIMIT = None  # a staff screen stays open all session; the token lives as long as the login
     SESSION_COOKIE_HTTPONLY = True

@@ -24,11 +24,12 @@ from pathlib import Path
 
 from config import ProductionConfig
 from kiosk import create_app
-from kiosk.auth import create_user
+from kiosk.people.accounts import create_user
 from kiosk.db import database
-from kiosk.models import NEEDS, DeskAssignment, DropInSession, QueueState, Room, Ticket
-from kiosk.queue import call_next, check_in, choose_room, move
-from kiosk.schedule import utcnow
+from kiosk.dropin import live
+from kiosk.dropin.models import NEEDS, DeskAssignment, DropInSession, Room, Ticket
+from kiosk.dropin.queue import call_next, check_in, choose_room, move
+from kiosk.clock import utcnow
 
 PASSWORD = "bench-password-not-secret"
 KEYWORKERS = 8
@@ -110,14 +111,14 @@ def _seed(rng, session_tickets, history_tickets, keyworkers):
         "waiting_tokens": [t.token for t in tickets if t.state == "waiting"],
         "tokens": [t.token for t in tickets],
         "ids_by_number": {str(t.number): t.id for t in tickets},
-        "queue_version": QueueState.current(),
+        "queue_version": live.version(),
     }
 
 
 def _devices(manager, count):
     """Enrolled kiosk tablets and wall displays (kiosk.devices), one per simulated browser."""
     try:
-        from kiosk import devices  # noqa: PLC0415 - only where the app enrols devices
+        from kiosk.dropin import devices# noqa: PLC0415 - only where the app enrols devices
     except ImportError:
         return {}
     enrolled = {}
@@ -131,7 +132,8 @@ def _history_cases(rng, history_tickets, workers, now):
     """Case records for the history: one case per ten historic tickets, half the seen tickets
     linked to a case with a drop-in entry in its contact log, and an audit row for each."""
     try:
-        from kiosk.case_models import AuditEvent, Case, ContactEntry, TicketLink  # noqa: PLC0415
+        from kiosk.audit import AuditEvent# noqa: PLC0415
+        from kiosk.cases.models import Case, ContactEntry, TicketLink
     except ImportError:
         return 0
     count = history_tickets // 10
@@ -261,7 +263,7 @@ def _history(rng, count, workers, rooms, now):
             day -= timedelta(days=1)
         if rows:
             Ticket.insert_many(rows).execute()
-        QueueState.bump()
+        live.bump()
 
 
 def main():

@@ -1,10 +1,16 @@
-"""Command-line tasks: migrate, create-user, demo."""
+"""Command-line tasks: migrate, create-user, purge, backup, add-office, staff-offices, demo."""
 import click
 from flask import current_app
 
-from .auth import create_user, password_problem
+from .backup import backup
+from .demo import load_demo
+from .errors import BadInput
 from .migrations import migrate
-from .models import ROLES, StaffUser
+from .offices.models import Office
+from .offices.services import add_office, set_offices
+from .people.accounts import create_user, password_problem
+from .people.models import ROLES, StaffUser
+from .retention import purge
 
 
 def register(app):
@@ -34,7 +40,6 @@ def register(app):
     @click.option("--days", type=int, default=None, help="Keep ticket names and notes this many days.")
     def purge_command(days):
         """Remove names and notes from old tickets; list long-closed cases for review."""
-        from .maintenance import purge
         days = days if days is not None else current_app.config["TICKET_RETENTION_DAYS"]
         years = current_app.config["CLOSED_CASE_REVIEW_YEARS"]
         cleared, to_review = purge(days, years)
@@ -50,7 +55,6 @@ def register(app):
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path):
         """Write a consistent copy of the live database to PATH (safe while the app serves)."""
-        from .maintenance import backup
         try:
             written = backup(path)
         except (FileExistsError, RuntimeError) as error:
@@ -61,8 +65,6 @@ def register(app):
     @click.argument("name")
     def add_office_command(name):
         """Add an office with its own sessions, queue, rooms and devices."""
-        from .errors import BadInput
-        from .sites import add_office
         try:
             office = add_office(name.strip())
         except BadInput as error:
@@ -74,14 +76,12 @@ def register(app):
     @click.argument("offices", nargs=-1, required=True)
     def staff_offices_command(username, offices):
         """Say which offices a member of staff works at (names as given to add-office)."""
-        from .models import Site
-        from .sites import set_offices
         user = StaffUser.get_or_none(StaffUser.username == username.strip().lower())
         if user is None:
             raise click.ClickException(f"There is no user called {username}.")
-        found = [Site.get_or_none(Site.name == name) for name in offices]
+        found = [Office.get_or_none(Office.name == name) for name in offices]
         if None in found:
-            missing = [name for name, site in zip(offices, found) if site is None]
+            missing = [name for name, office in zip(offices, found) if office is None]
             raise click.ClickException(f"No office called {', '.join(missing)}.")
         set_offices(user, found)
         click.echo(f"{user.username} works at {', '.join(s.name for s in found)}.")
@@ -89,6 +89,5 @@ def register(app):
     @app.cli.command("demo")
     def demo_command():
         """Load demo data: a session in progress with tickets in every state."""
-        from .demo import load_demo
         for line in load_demo():
             click.echo(line)

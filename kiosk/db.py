@@ -1,13 +1,11 @@
 """The database: chosen by configuration, pragmas on every connection, given back after each request."""
-from contextlib import contextmanager
 from pathlib import Path
 
-from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.pool import PooledSqliteDatabase
 
 from .errors import BadInput
-from .sites import current_site_id
 
 database = DatabaseProxy()
 
@@ -20,45 +18,12 @@ SQLITE_PRAGMAS = {
 }
 
 
-# SQL text and where each value goes, by (name, kind of database): see prepared.
-_PREPARED = {}
-_FIXED = object()
+class BaseModel(Model):
+    """Every table of the app: in the configured database, named in snake_case."""
 
-
-def prepared(name, build, **values):
-    """(sql, params) for a query every poll runs, its SQL built once per kind of database.
-
-    `build(**values)` makes the query with peewee; the first time it is built with stand-ins
-    for the values, to learn where each goes among the query's parameters (the rest are fixed
-    ones of the query itself). Queries of different shapes need different names.
-    """
-    key = (name, type(database.obj))
-    entry = _PREPARED.get(key)
-    if entry is None:
-        stand_ins = {k: (-70001 - i if isinstance(v, int) else f"stand-in-{i}-{k}")
-                     for i, (k, v) in enumerate(values.items())}
-        sql, params = build(**stand_ins).sql()
-        names = {v: k for k, v in stand_ins.items()}
-        entry = (sql, [(names[p], None) if _hashable(p) and p in names else (_FIXED, p) for p in params])
-        if {k for k, _ in entry[1] if k is not _FIXED} != set(values):
-            raise RuntimeError(f"{name}: not every value reached the query's parameters")
-        _PREPARED[key] = entry
-    sql, slots = entry
-    return sql, [fixed if k is _FIXED else values[k] for k, fixed in slots]
-
-
-def _hashable(value):
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def select_prepared(model, name, build, **values):
-    """The rows of a prepared query (see prepared) as instances of `model`, columns converted as usual."""
-    sql, params = prepared(name, build, **values)
-    return list(model.raw(sql, *params))
+    class Meta:
+        database = database
+        legacy_table_names = False
 
 
 def make_database(config):
@@ -134,45 +99,3 @@ def is_sqlite():
 
 def is_postgres():
     return isinstance(database.obj, PostgresqlDatabase)
-
-
-# The queue's counter row (models.QueueState), locked as SQLite's BEGIN IMMEDIATE locks the file.
-_LOCK_QUEUE_ROW = 'SELECT "id" FROM "queue_state" WHERE "id" = %s FOR UPDATE'
-
-
-@contextmanager
-def write_transaction():
-    """A transaction that holds the write lock from its first statement.
-
-    SQLite's BEGIN IMMEDIATE takes the lock at once, so two writers queue on the
-    busy timeout instead of one failing when it upgrades a read lock. On
-    PostgreSQL the transaction's first statement locks the queue's counter row,
-    which every queue write also updates (models.QueueState.bump): writers queue
-    on that lock, and under READ COMMITTED each statement after it sees what the
-    writer before committed, so a read-then-write inside is safe there too.
-    """
-    outermost = not database.in_transaction()
-    with database.atomic("IMMEDIATE") if outermost and is_sqlite() else database.atomic():
-        if is_postgres():
-            database.execute_sql(_LOCK_QUEUE_ROW, (current_site_id(),))
-        yield
-
-
-@contextmanager
-def migration_lock():
-    """Only one process migrates at a time: gunicorn's workers all start the app at once.
-
-    On PostgreSQL a session advisory lock (the others wait for it, then find the
-    schema current); SQLite deployments run one process, and its DDL is transactional.
-    """
-    if not is_postgres():
-        yield
-        return
-    database.execute_sql("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
-    try:
-        yield
-    finally:
-        database.execute_sql("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_KEY,))
-
-
-_MIGRATION_LOCK_KEY = 7_140_322_011  # any fixed number; the same in every process of this app

@@ -3,13 +3,14 @@ import os
 import secrets
 from datetime import date, timedelta
 
-from . import devices
-from .auth import create_user
-from .case_models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
-from .db import write_transaction
-from .models import DeskAssignment, DropInSession, QueueState, Room, StaffUser, Ticket
-from .schedule import utcnow
-from .sessions import saved, staff_session
+from .cases.models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
+from .clock import utcnow
+from .dropin import devices, live
+from .dropin.models import DeskAssignment, DropInSession, Room, Ticket
+from .dropin.sessions import saved, working_session
+from .people.accounts import create_user
+from .people.models import StaffUser
+from .transactions import write_transaction
 
 DEMO_PASSWORD = "drop-in-demo-2026"
 STAFF = [
@@ -48,8 +49,8 @@ def load_demo():
     keyworkers = list(StaffUser.select().where(StaffUser.role == "keyworker").order_by(StaffUser.id).limit(3))
     rooms = list(Room.in_use())
     with write_transaction():
-        QueueState.bump()
-        session = staff_session(now)
+        live.bump()
+        session = working_session(now)
         if session is not None and session.ends_at > now:
             session = saved(session)
         else:

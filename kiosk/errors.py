@@ -31,7 +31,3 @@ class StaleTicket(Refused):
 class StaleRecord(Refused):
     """A record was changed by someone else after this form was opened; nothing was saved."""
     status = 409
-
-
-class Forbidden(Refused):
-    status = 403

@@ -7,23 +7,26 @@ to MIGRATIONS (using playhouse.migrate) and changes the models to match.
 """
 from contextlib import contextmanager
 
-from peewee import BigIntegerField, CharField, DateTimeField, Model, TextField
+from peewee import BigIntegerField, CharField, DateTimeField, TextField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+from playhouse.migrate import migrate as apply
 
-from .db import database, is_sqlite, migration_lock
-from .case_models import CASE_MODELS
-from .models import MODELS, Device, QueueState, Site, StaffSession, StaffSite
-from .sites import DEFAULT_SITE_ID, DEFAULT_SITE_NAME, furnish
-from .schedule import utcnow
+from .audit import AuditEvent
+from .cases.models import CASE_MODELS
+from .clock import utcnow
+from .db import BaseModel, database, is_postgres, is_sqlite
+from .dropin.models import MODELS as DROPIN_MODELS
+from .dropin.models import Device, QueueState
+from .offices.models import DEFAULT_OFFICE_ID, DEFAULT_OFFICE_NAME, Office, StaffOffice
+from .offices.services import furnish
+from .people.models import SignIn, StaffUser
+
+MODELS = [StaffUser, SignIn, Office, StaffOffice, *DROPIN_MODELS, *CASE_MODELS, AuditEvent]
 
 
-class SchemaMigration(Model):
+class SchemaMigration(BaseModel):
     name = CharField(max_length=100, unique=True)
     applied_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        database = database
-        legacy_table_names = False
 
 
 def _initial(migrator):
@@ -32,22 +35,20 @@ def _initial(migrator):
 
 def _casework(migrator):
     """Case records, linked tickets and the audit log."""
-    database.create_tables(CASE_MODELS, safe=True)
+    database.create_tables([*CASE_MODELS, AuditEvent], safe=True)
 
 
 def _security(migrator):
-    """Server-side staff sessions, enrolled devices, two-factor sign-in."""
-    from playhouse.migrate import migrate as apply
+    """Server-side staff sign-ins, enrolled devices, two-factor sign-in."""
     columns = {c.name for c in database.get_columns("staff_user")}
     wanted = {"password_changed_at": DateTimeField(null=True), "totp_secret": CharField(max_length=64, null=True),
               "totp_confirmed_at": DateTimeField(null=True), "recovery_codes": TextField(null=True)}
     apply(*[migrator.add_column("staff_user", name, field) for name, field in wanted.items() if name not in columns])
-    database.create_tables([StaffSession, Device], safe=True)
+    database.create_tables([SignIn, Device], safe=True)
 
 
 def _totp_once(migrator):
     """Remember the last two-factor code's time step, so a code cannot be used twice."""
-    from playhouse.migrate import migrate as apply
     if "totp_last_step" not in {c.name for c in database.get_columns("staff_user")}:
         apply(migrator.add_column("staff_user", "totp_last_step", BigIntegerField(null=True)))
 
@@ -71,17 +72,17 @@ def _audit_append_only(migrator):
         database.execute_sql(sql)
 
 
-def _sites(migrator):
+def _offices(migrator):
     """Offices: the existing data becomes the default office's."""
-    database.create_tables([Site, StaffSite], safe=True)
-    if not Site.select().where(Site.id == DEFAULT_SITE_ID).exists():
-        Site.create(id=DEFAULT_SITE_ID, name=DEFAULT_SITE_NAME)
+    database.create_tables([Office, StaffOffice], safe=True)
+    if not Office.select().where(Office.id == DEFAULT_OFFICE_ID).exists():
+        Office.create(id=DEFAULT_OFFICE_ID, name=DEFAULT_OFFICE_NAME)
         _after_explicit_ids()
     for table in ("room", "drop_in_session", "device"):
         if "site_id" not in {c.name for c in database.get_columns(table)}:
             # SQLite adds a NOT NULL referencing column only with foreign keys off (see _migrate).
             database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "site_id" INTEGER NOT NULL '
-                                 f'DEFAULT {DEFAULT_SITE_ID} REFERENCES "site" ("id")')
+                                 f'DEFAULT {DEFAULT_OFFICE_ID} REFERENCES "site" ("id")')
     # Names of rooms and times of sessions are unique within an office, not across them.
     database.execute_sql('DROP INDEX IF EXISTS "room_name"')
     database.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "room_site_id_name" ON "room" ("site_id", "name")')
@@ -104,8 +105,28 @@ MIGRATIONS = [
     ("0003_security", _security),
     ("0004_totp_once", _totp_once),
     ("0005_audit_append_only", _audit_append_only),
-    ("0006_sites", _sites),
+    ("0006_sites", _offices),
 ]
+
+
+@contextmanager
+def migration_lock():
+    """Only one process migrates at a time: gunicorn's workers all start the app at once.
+
+    On PostgreSQL a session advisory lock (the others wait for it, then find the
+    schema current); SQLite deployments run one process, and its DDL is transactional.
+    """
+    if not is_postgres():
+        yield
+        return
+    database.execute_sql("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
+    try:
+        yield
+    finally:
+        database.execute_sql("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_KEY,))
+
+
+_MIGRATION_LOCK_KEY = 7_140_322_011  # any fixed number; the same in every process of this app
 
 
 def migrate():
@@ -120,9 +141,9 @@ def _migrate():
     done = []
     if not QueueState.table_exists():
         with database.atomic():
-            database.create_tables(MODELS + CASE_MODELS)
+            database.create_tables(MODELS)
             _audit_append_only(None)  # triggers are not made by create_tables
-            default_office = Site.create(id=DEFAULT_SITE_ID, name=DEFAULT_SITE_NAME)
+            default_office = Office.create(id=DEFAULT_OFFICE_ID, name=DEFAULT_OFFICE_NAME)
             _after_explicit_ids()
             furnish(default_office)
             for name, _ in MIGRATIONS:

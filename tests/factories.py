@@ -2,9 +2,9 @@
 import itertools
 from datetime import date
 
-from kiosk.auth import create_user
-from kiosk.casework import create_case
-from kiosk.queue import check_in
+from kiosk.people.accounts import create_user
+from kiosk.cases.services import create_case
+from kiosk.dropin.queue import check_in
 
 _counter = itertools.count(1)
 
@@ -23,7 +23,7 @@ def make_ticket(visit_for="self", needs=(), name=None, **kw):
 
 def enrol_device(kind, client=None, name=None):
     """Enrol a kiosk or display as a manager would; give the test client its cookie. Returns the token."""
-    from kiosk import devices
+    from kiosk.dropin import devices
     _, token = devices.enrol(name or f"Test {kind}", kind, None)
     if client is not None:
         client.set_cookie(devices.COOKIES[kind], token)

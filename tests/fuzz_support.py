@@ -10,10 +10,11 @@ import pytest
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from kiosk.case_models import ActionPlanItem, Case, FamilyMember, SafetyFlag
-from kiosk.limits import limiter
-from kiosk.models import Device, StaffUser, Ticket
-from kiosk.sessions import poll_key
+from kiosk.cases.models import ActionPlanItem, Case, FamilyMember, SafetyFlag
+from kiosk.web.limits import limiter
+from kiosk.dropin.models import Device, Ticket
+from kiosk.people.models import StaffUser
+from kiosk.dropin.live import poll_key
 
 from .fuzz_strategies import (
     EXTRA_FIELDS, EXTRA_QUERY, HTMX, JUNK, MISSING, MODES, WRONG, draw_body, known_or_any, mixed, mixed_multi,

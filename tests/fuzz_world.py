@@ -7,17 +7,19 @@ from datetime import date, datetime
 import pyotp
 from peewee import SQL, CharField, TextField, fn
 
-from kiosk.auth import two_factor
-from kiosk.case_models import (
-    APPOINTMENT_STATUSES, CASE_MODELS, CASE_STATUSES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS,
-    PLAN_STATUSES, REFERRAL_SOURCES, ActionPlanItem, Appointment, Case, ContactEntry, SafetyFlag,
+from kiosk.people import two_factor
+from kiosk.cases.models import (
+    APPOINTMENT_STATUSES, CASE_STATUSES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES, ActionPlanItem, Appointment, Case, ContactEntry, SafetyFlag,
 )
-from kiosk.casework import add_appointment, add_family_member, add_flag, add_plan_item, link_ticket
+from kiosk.cases.services import add_appointment, add_family_member, add_flag, add_plan_item
+from kiosk.cases.visits import link_ticket
 from kiosk.db import database, is_sqlite
-from kiosk.devices import COOKIES, KINDS
-from kiosk.models import MODELS, NEEDS, ROLES, STATES, VISIT_FOR, Device, Room, StaffUser, Ticket
-from kiosk.queue import call_next, choose_room, move, set_priority
-from kiosk.sessions import staff_session
+from kiosk.dropin.devices import COOKIES, KINDS
+from kiosk.migrations import MODELS
+from kiosk.dropin.models import NEEDS, STATES, VISIT_FOR, Device, Room, Ticket
+from kiosk.people.models import ROLES, StaffUser
+from kiosk.dropin.queue import call_next, choose_room, move, set_priority
+from kiosk.dropin.sessions import working_session
 
 from .factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
 from .isolation import own_g_per_request
@@ -56,7 +58,7 @@ class World:
         tickets = [make_ticket("self", ["housing"], "Zara"), make_ticket("family", ["visits"], "Iain"),
                    make_ticket("appointment", [], "Mei"), make_ticket("self", ["money", "health"], "Rory"),
                    make_ticket("info", [], None), make_ticket("self", [], "Siobhán", request_key="f" * 32)]
-        session = staff_session()
+        session = working_session()
         choose_room(session, self.keyworker, rooms["Room 2"])
         call_next(session, self.keyworker)  # Zara, called
         move(tickets[1].id, "call", self.other, room_id=rooms["Room 3"])
@@ -154,7 +156,7 @@ def _stored_checks():
         column = getattr(model, name)
         checks.append((f"{model.__name__}.{name} is one of {sorted(allowed)}",
                        model.select(fn.COUNT(SQL("*"))).where(column.not_in(sorted(allowed)))))
-    for model in MODELS + CASE_MODELS:
+    for model in MODELS:
         for column in model._meta.sorted_fields:
             if isinstance(column, CharField) and column.max_length:
                 checks.append((f"{model.__name__}.{column.name} fits {column.max_length} characters",

@@ -60,7 +60,7 @@ class LiveServer(str):
 
     def enrol(self, kind):
         """Enrol a kiosk or display as a manager would; returns (cookie name, token) for its browser."""
-        from kiosk import devices
+        from kiosk.dropin import devices
         with self.app.app_context():
             _, token = devices.enrol(f"Test {kind}", kind, None)
         return devices.COOKIES[kind], token

@@ -179,7 +179,7 @@ class ServedApp:
 
     def enrol(self, kind="kiosk"):
         """Enrol a kiosk or display as a manager would; returns (cookie name, token) for its browser."""
-        from kiosk import devices
+        from kiosk.dropin import devices
         with self.reader().app_context():
             _, token = devices.enrol(f"Test {kind}", kind, None)
         self.release()

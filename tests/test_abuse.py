@@ -5,12 +5,14 @@ import pytest
 from markupsafe import escape
 
 from bench.page_readers import CSRF_RE, csrf_token
-from kiosk import casework
-from kiosk.case_models import AuditEvent, Case
+from kiosk.cases import eligibility, services as casework, visits
+from kiosk.audit import AuditEvent
+from kiosk.cases.models import Case
 from kiosk.db import database
-from kiosk.models import Device, StaffUser, Ticket
-from kiosk.qr import qr_svg
-from kiosk.queue import move
+from kiosk.dropin.models import Device, Ticket
+from kiosk.people.models import StaffUser
+from kiosk.web.qr import qr_svg
+from kiosk.dropin.queue import move
 
 from .factories import PASSWORD, make_case, make_staff, make_ticket
 from .pages import text
@@ -175,7 +177,7 @@ def test_a_stolen_ticket_token_reveals_nothing_personal(app, client, bare_client
     worker = make_staff("keyworker", name="Kim Keyworker")
     ticket = make_ticket(visit_for="family", needs=["housing", "visits"], name="Samantha")
     case = make_case(name="Alex Morgan", preferred_name="Al", keyworker=worker)
-    casework.link_ticket(ticket.id, case.id, worker)
+    visits.link_ticket(ticket.id, case.id, worker)
     casework.add_flag(case.id, "staff_safety", "Shouted at staff", worker)
     personal = ("Samantha", "Alex", "Morgan", case.reference, "Kim", "Housing", "Prison visits", "Family",
                 "Shouted", "staff safety")

@@ -8,7 +8,8 @@ there it counts as let in when it ended a session on the server.
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from kiosk import casework, devices
+from kiosk.cases import eligibility, services as casework, visits
+from kiosk.dropin import devices
 from kiosk.db import database
 
 from .factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
@@ -44,21 +45,21 @@ RULES = {
     "checkin.ticket": KIOSK,
     "display.board": BOARD,
     "display.live": BOARD,
-    "staff.home": STAFF,
-    "staff.queue": STAFF,
-    "staff.queue_live": STAFF,
-    "staff.desk": STAFF,
-    "staff.desk_live": STAFF,
-    "staff.desk_room_choice": STAFF,
-    "staff.desk_call_next": STAFF,
-    "staff.ticket_action": STAFF,
-    "staff.walk_in": STAFF,
-    "staff.close_session_checkin": STAFF,
-    "staff.reopen_session_checkin": STAFF,
-    "staff.extra_session": STAFF,
-    "staff.link_ticket": STAFF,
-    "staff.match_appointment": STAFF,
-    "staff.switch_office": STAFF,
+    "reception.home": STAFF,
+    "reception.queue": STAFF,
+    "reception.queue_live": STAFF,
+    "desk.desk": STAFF,
+    "desk.desk_live": STAFF,
+    "desk.desk_room_choice": STAFF,
+    "desk.desk_call_next": STAFF,
+    "reception.ticket_action": STAFF,
+    "reception.walk_in": STAFF,
+    "reception.close_session_checkin": STAFF,
+    "reception.reopen_session_checkin": STAFF,
+    "reception.extra_session": STAFF,
+    "reception.link_ticket": STAFF,
+    "reception.match_appointment": STAFF,
+    "reception.switch_office": STAFF,
     "cases.index": STAFF,
     "cases.search": STAFF,
     "cases.new": STAFF,

@@ -7,7 +7,7 @@ import pytest
 from peewee import IntegrityError
 
 from kiosk import audit
-from kiosk.case_models import AuditEvent
+from kiosk.audit import AuditEvent
 from kiosk.db import database
 
 from .factories import PASSWORD, make_case, make_staff

@@ -4,7 +4,8 @@ from urllib.parse import unquote
 import pytest
 
 from bench.page_readers import csrf_token
-from kiosk.models import ROLES, StaffUser, Ticket
+from kiosk.people.models import ROLES, StaffUser
+from kiosk.dropin.models import Ticket
 
 from .factories import PASSWORD, make_staff
 from .pages import text

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from kiosk.db import database
-from kiosk.models import Ticket
+from kiosk.dropin.models import Ticket
 
 from .factories import PASSWORD, make_staff
 from .isolation import own_g_per_request

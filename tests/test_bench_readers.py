@@ -8,7 +8,7 @@ at the desk and reports the refusals as the app's errors.
 import uuid
 
 from bench.page_readers import CALLING_RE, NUMBER_RE, TICKET_NUMBER_RE, csrf_token, desk_current, page_version
-from kiosk.models import Room
+from kiosk.dropin.models import Room
 
 from .factories import PASSWORD, make_staff, make_ticket
 

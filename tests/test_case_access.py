@@ -8,9 +8,10 @@ from datetime import date, datetime, timezone
 import pytest
 from flask import current_app
 
-from kiosk import casework
-from kiosk.case_models import AuditEvent, Case, SafetyFlag
-from kiosk.models import Device, Room
+from kiosk.cases import eligibility, services as casework, visits
+from kiosk.audit import AuditEvent
+from kiosk.cases.models import Case, SafetyFlag
+from kiosk.dropin.models import Device, Room
 
 from .factories import enrol_device, make_case, make_staff, make_ticket
 from .pages import text
@@ -39,9 +40,9 @@ ACCESS = {
     ("cases.clear_flag", "POST"): (CASEWORK, 303),
     ("cases.caseload", "GET"): (CASEWORK, 200),
     ("cases.reviews", "GET"): (CASEWORK, 200),
-    ("staff.link_ticket", "GET"): (STAFF, 200),
-    ("staff.link_ticket", "POST"): (STAFF, 400),
-    ("staff.match_appointment", "POST"): (STAFF, 400),
+    ("reception.link_ticket", "GET"): (STAFF, 200),
+    ("reception.link_ticket", "POST"): (STAFF, 400),
+    ("reception.match_appointment", "POST"): (STAFF, 400),
     ("admin.audit_log", "GET"): (MANAGER, 200),
     ("admin.audit_csv", "GET"): (MANAGER, 200),
     ("admin.device_list", "GET"): (MANAGER, 200),
@@ -59,7 +60,7 @@ ACCESS = {
 
 
 def in_scope(endpoint):
-    return endpoint.startswith(("cases.", "admin.")) or endpoint in ("staff.link_ticket", "staff.match_appointment")
+    return endpoint.startswith(("cases.", "admin.")) or endpoint in ("reception.link_ticket", "reception.match_appointment")
 
 
 def test_every_route_is_in_the_table(app):
@@ -160,7 +161,7 @@ def test_family_record_never_shows_the_action_plan_or_contact_log(client, auth, 
 
 def test_reception_at_the_desk_gets_no_case_summary(client, auth, records):
     auth.login("reception")
-    casework.link_ticket(records["ticket_id"], records["case_id"], records["worker"])
+    visits.link_ticket(records["ticket_id"], records["case_id"], records["worker"])
     client.post("/staff/desk/room", data={"room": Room.get(Room.name == "Room 1").id})
     client.post("/staff/desk/call-next")
     desk = text(client.get("/staff/desk"))
@@ -234,7 +235,7 @@ def test_a_new_case_writes_one_create_row(client, auth):
 
 def test_the_desk_audits_a_case_summary_once_per_visit_not_per_poll(client, auth, records):
     auth.login("keyworker", username="kim")
-    casework.link_ticket(records["ticket_id"], records["case_id"], records["worker"])
+    visits.link_ticket(records["ticket_id"], records["case_id"], records["worker"])
     client.post("/staff/desk/room", data={"room": Room.get(Room.name == "Room 2").id})
     client.post("/staff/desk/call-next")
     before = last_id()

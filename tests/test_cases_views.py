@@ -4,10 +4,11 @@ from datetime import date, datetime
 
 import pytest
 
-from kiosk import casework
-from kiosk.case_models import ActionPlanItem, Appointment, AuditEvent, Case, ContactEntry, SafetyFlag, TicketLink
-from kiosk.models import Room, Ticket
-from kiosk.queue import move
+from kiosk.cases import eligibility, services as casework, visits
+from kiosk.cases.models import ActionPlanItem, Appointment, Case, ContactEntry, SafetyFlag, TicketLink
+from kiosk.audit import AuditEvent
+from kiosk.dropin.models import Room, Ticket
+from kiosk.dropin.queue import move
 
 from .factories import make_case, make_staff, make_ticket
 from .pages import text
@@ -291,7 +292,7 @@ def test_desk_shows_the_case_summary_to_the_keyworker_who_called(client, auth):
     casework.add_plan_item(case.id, {"area": "money", "goal": "Old finished goal", "status": "achieved"}, worker)
     casework.add_contact(case.id, "phone", datetime(2026, 11, 16, 11, 0), "Rang about the GP", worker)
     ticket = make_ticket(name="Al")
-    casework.link_ticket(ticket.id, case.id, worker)
+    visits.link_ticket(ticket.id, case.id, worker)
     client.post("/staff/desk/room", data={"room": Room.get(Room.name == "Room 2").id})
     client.post("/staff/desk/call-next")
     desk = text(client.get("/staff/desk"))
@@ -309,7 +310,7 @@ def test_queue_alerts_reception_to_a_flagged_person_waiting(client, auth):
     case = make_case(name="Flag Ged")
     casework.add_flag(case.id, "two_workers", None, make_staff())
     ticket = make_ticket()
-    casework.link_ticket(ticket.id, case.id, make_staff())
+    visits.link_ticket(ticket.id, case.id, make_staff())
     queue = text(client.get("/staff/queue"))
     assert f"Two workers needed: check the case before seeing {ticket.number}." in queue
 
@@ -323,8 +324,8 @@ def test_public_pages_never_show_anything_from_the_case(client, app):
     casework.add_flag(case.id, "staff_safety", "Quartermaine note", worker)
     ticket = make_ticket(name="Z")
     waiting = make_ticket(name="Y")
-    casework.link_ticket(ticket.id, case.id, worker)
-    casework.link_ticket(waiting.id, case.id, worker)
+    visits.link_ticket(ticket.id, case.id, worker)
+    visits.link_ticket(waiting.id, case.id, worker)
     move(ticket.id, "call", worker, room_id=Room.get(Room.name == "Room 2").id)
     pages = ["/kiosk/", f"/kiosk/ticket/{ticket.token}", f"/kiosk/ticket/{waiting.token}",
              f"/t/{ticket.token}", f"/t/{ticket.token}/live", f"/t/{waiting.token}", f"/t/{ticket.token}/qr.svg",

@@ -3,12 +3,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from kiosk import casework
-from kiosk.case_models import Appointment, Case, ContactEntry, SafetyFlag
+from kiosk.cases import eligibility, services as casework, visits
+from kiosk.cases.models import Appointment, Case, ContactEntry, SafetyFlag
 from kiosk.errors import BadInput, StaleRecord
-from kiosk.models import Room, Ticket
-from kiosk.queue import move, session_tickets, waiting
-from kiosk.sessions import staff_session
+from kiosk.dropin.models import Room, Ticket
+from kiosk.dropin.queue import move, session_tickets, waiting
+from kiosk.dropin.sessions import working_session
 
 from .factories import make_case, make_staff, make_ticket
 
@@ -34,12 +34,12 @@ def case_with(**fields):
     ({"date_of_birth": date(2008, 11, 23)}, "In support until 14 Nov 2027"),  # 18 today
 ])
 def test_eligibility_in_words(fields, words):
-    assert casework.eligibility(case_with(**fields), TODAY).words == words
+    assert eligibility.eligibility(case_with(**fields), TODAY).words == words
 
 
 def test_under_18_is_refused_before_anything_else_is_asked():
     young = case_with(date_of_birth=date(2010, 1, 1), statutory_order=None, sentence_under_four_years=None)
-    found = casework.eligibility(young, TODAY)
+    found = eligibility.eligibility(young, TODAY)
     assert found.eligible is False and found.words.startswith("Not eligible: under 18")
 
 
@@ -57,12 +57,12 @@ def test_under_18_is_refused_before_anything_else_is_asked():
     (date(2028, 2, 29), date(2029, 3, 1), "Support window ended 28 Feb 2029", False),
 ])
 def test_support_window_runs_three_months_before_to_twelve_after(release, today, words, in_window):
-    found = casework.eligibility(case_with(release_date=release), today)
+    found = eligibility.eligibility(case_with(release_date=release), today)
     assert (found.words, found.in_window, found.eligible) == (words, in_window, True)
 
 
 def test_support_window_dates_are_given_for_the_case_page():
-    found = casework.eligibility(case_with(release_date=date(2027, 5, 31)), TODAY)
+    found = eligibility.eligibility(case_with(release_date=date(2027, 5, 31)), TODAY)
     assert (found.starts, found.ends) == (date(2027, 2, 28), date(2028, 5, 31))
 
 
@@ -75,7 +75,7 @@ def test_support_window_dates_are_given_for_the_case_page():
     ({"sentence_under_four_years": None}, None),
 ])
 def test_work_outside_the_window_gets_a_warning_not_a_refusal(fields, warning):
-    assert casework.window_warning(case_with(**fields), TODAY) == warning
+    assert eligibility.window_warning(case_with(**fields), TODAY) == warning
 
 
 def test_references_count_up_and_a_duplicate_is_refused(app):
@@ -128,7 +128,7 @@ def see(ticket, worker, outcome):
 def test_finishing_a_linked_drop_in_visit_adds_a_contact(worker):
     case = make_case()
     ticket = make_ticket(name="Al")
-    casework.link_ticket(ticket.id, case.id, worker)
+    visits.link_ticket(ticket.id, case.id, worker)
     see(ticket, worker, "Filled in the housing form")
     entry = ContactEntry.get()
     assert (entry.case_id, entry.kind, entry.summary, entry.staff_id, entry.ticket_id) == (
@@ -145,7 +145,7 @@ def test_finishing_an_unlinked_visit_adds_nothing(worker):
 def test_a_visit_without_a_note_still_goes_in_the_log(worker):
     case = make_case()
     ticket = make_ticket()
-    casework.link_ticket(ticket.id, case.id, worker)
+    visits.link_ticket(ticket.id, case.id, worker)
     see(ticket, worker, "")
     assert ContactEntry.get().summary == "Seen at the drop-in; no note recorded."
 
@@ -154,7 +154,7 @@ def test_a_matched_appointment_becomes_an_appointment_contact_and_is_marked_seen
     case = make_case()
     booked = casework.add_appointment(case.id, worker, datetime(2026, 11, 23, 14, 0), None, worker)
     ticket = make_ticket(visit_for="appointment")
-    casework.match_appointment(ticket.id, booked.id, worker)
+    visits.match_appointment(ticket.id, booked.id, worker)
     assert Appointment.get_by_id(booked.id).status == "arrived"
     see(ticket, worker, "Benefits review")
     entry = ContactEntry.get()
@@ -168,15 +168,15 @@ def test_matching_makes_an_appointment_ticket_that_is_called_before_walk_ins(wor
     walk_in = make_ticket(name="First")
     clock.shift(timedelta(minutes=5))
     arrived = make_ticket(name="Second")
-    casework.match_appointment(arrived.id, booked.id, worker)
-    assert [t.id for t in waiting(staff_session())] == [arrived.id, walk_in.id]
+    visits.match_appointment(arrived.id, booked.id, worker)
+    assert [t.id for t in waiting(working_session())] == [arrived.id, walk_in.id]
 
 
 def test_a_family_visit_is_logged_as_one_on_the_case(worker):
     case = make_case()
     mum = casework.add_family_member(case.id, {"name": "Mary Morgan", "relationship": "Mother"}, worker)
     ticket = make_ticket(visit_for="family")
-    casework.link_ticket(ticket.id, case.id, worker, family_member_id=mum.id)
+    visits.link_ticket(ticket.id, case.id, worker, family_member_id=mum.id)
     see(ticket, worker, "Booked APVS travel")
     assert ContactEntry.get().summary == "Family visit (Mary Morgan). Booked APVS travel"
 
@@ -185,19 +185,19 @@ def test_a_family_member_of_another_case_cannot_be_linked(worker):
     case, other = make_case(), make_case(name="Jo Bell")
     stranger = casework.add_family_member(other.id, {"name": "Pat Bell", "relationship": "Partner"}, worker)
     with pytest.raises(BadInput, match="That family member is not on this case."):
-        casework.link_ticket(make_ticket().id, case.id, worker, family_member_id=stranger.id)
+        visits.link_ticket(make_ticket().id, case.id, worker, family_member_id=stranger.id)
 
 
 def annotate():
-    return casework.queue_annotations(session_tickets(staff_session()))
+    return visits.queue_annotations(session_tickets(working_session()))
 
 
 def test_queue_marks_returning_and_new_visitors(worker):
     returning, new = make_case(name="Ret Urning"), make_case(name="Nu Person")
     casework.add_contact(returning.id, "phone", datetime(2026, 11, 2, 10, 0), "Rang about housing", worker)
     first, second, unlinked = make_ticket(), make_ticket(), make_ticket()
-    casework.link_ticket(first.id, returning.id, worker)
-    casework.link_ticket(second.id, new.id, worker)
+    visits.link_ticket(first.id, returning.id, worker)
+    visits.link_ticket(second.id, new.id, worker)
     notes, alerts = annotate()
     assert (notes[first.id]["returning"], notes[second.id]["returning"]) == (True, False)
     assert notes[first.id]["case"].reference == returning.reference
@@ -208,7 +208,7 @@ def test_a_waiting_flagged_person_raises_a_discreet_alert(worker):
     case = make_case(name="Flag Ged")
     casework.add_flag(case.id, "staff_safety", "Do not see alone", worker)
     ticket = make_ticket()
-    casework.link_ticket(ticket.id, case.id, worker)
+    visits.link_ticket(ticket.id, case.id, worker)
     notes, alerts = annotate()
     assert alerts == [f"Staff safety: check the case before seeing {ticket.number}."]
     assert [f.kind for f in notes[ticket.id]["flags"]] == ["staff_safety"]
@@ -218,7 +218,7 @@ def test_a_waiting_flagged_person_raises_a_discreet_alert(worker):
 def test_a_cleared_flag_raises_no_alert(worker):
     case = make_case()
     flag = casework.add_flag(case.id, "two_workers", None, worker)
-    casework.link_ticket(make_ticket().id, case.id, worker)
+    visits.link_ticket(make_ticket().id, case.id, worker)
     casework.clear_flag(flag.id, worker)
     assert annotate()[1] == [] and SafetyFlag.get_by_id(flag.id).active is False
 
@@ -227,9 +227,9 @@ def test_keep_apart_alert_only_while_both_are_here(worker):
     one, two = make_case(name="One Person"), make_case(name="Two Person")
     casework.add_flag(one.id, "keep_apart", None, worker, other_case=two)
     first, second = make_ticket(), make_ticket()
-    casework.link_ticket(first.id, one.id, worker)
+    visits.link_ticket(first.id, one.id, worker)
     assert annotate()[1] == []  # only one of them is here
-    casework.link_ticket(second.id, two.id, worker)
+    visits.link_ticket(second.id, two.id, worker)
     assert annotate()[1] == [f"Keep apart: {first.number} and {second.number} are both here."]
     see(Ticket.get_by_id(second.id), worker, "Seen")
     assert annotate()[1] == []

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from kiosk.models import NEEDS, Ticket
+from kiosk.dropin.models import NEEDS, Ticket
 
 from .pages import text
 

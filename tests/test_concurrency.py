@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.auth import create_user
-from kiosk.models import DropInSession, Room, Ticket
+from kiosk.people.accounts import create_user
+from kiosk.dropin.models import DropInSession, Room, Ticket
 
 from .factories import PASSWORD, make_ticket
 from .live_server import live_server

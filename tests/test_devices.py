@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk import devices
-from kiosk.case_models import AuditEvent
-from kiosk.models import Device, Ticket
+from kiosk.dropin import devices
+from kiosk.audit import AuditEvent
+from kiosk.dropin.models import Device, Ticket
 
 from .factories import PASSWORD, enrol_device, make_staff
 from .pages import poll_version, text

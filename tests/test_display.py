@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.models import Room
-from kiosk.queue import call_next, choose_room, move
-from kiosk.sessions import staff_session
+from kiosk.dropin.models import Room
+from kiosk.dropin.queue import call_next, choose_room, move
+from kiosk.dropin.sessions import working_session
 
 from .factories import make_staff, make_ticket
 from .pages import poll_version, text
@@ -17,7 +17,7 @@ NAMES = ("Zebedee", "Ermintrude", "Dougal")
 @pytest.fixture
 def worker(app):
     staff = make_staff("keyworker", name="Florence Keyworker")
-    choose_room(staff_session(), staff, Room.get(Room.name == "Room 2").id)
+    choose_room(working_session(), staff, Room.get(Room.name == "Room 2").id)
     return staff
 
 
@@ -48,7 +48,7 @@ def test_board_before_anyone_is_called(client):
 
 def test_board_shows_the_number_and_room_called(client, clock, worker):
     first, *_ = make_named_tickets(clock)
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     response = client.get("/display/")
     assert now_calling(response) == (str(first.number), "Room 2")
     assert "2 waiting" in text(response)
@@ -56,9 +56,9 @@ def test_board_shows_the_number_and_room_called(client, clock, worker):
 
 def test_board_never_shows_a_name(client, clock, worker):
     tickets = make_named_tickets(clock)
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     move(tickets[0].id, "finish", worker)
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     pages = [client.get("/display/"), client.get("/display/live")]
     for response in pages:
         assert response.status_code == 200
@@ -69,9 +69,9 @@ def test_board_never_shows_a_name(client, clock, worker):
 
 def test_earlier_calls_move_to_recent(client, clock, worker):
     first, second, _ = make_named_tickets(clock)
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     move(first.id, "finish", worker)
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     response = client.get("/display/")
     assert now_calling(response) == (str(second.number), "Room 2")
     recent = re.search(r'<section class="recent".*?</section>', response.get_data(as_text=True), re.S).group(0)
@@ -80,7 +80,7 @@ def test_earlier_calls_move_to_recent(client, clock, worker):
 
 def test_board_clears_when_the_visitor_is_marked_a_no_show(client, worker):
     ticket = make_ticket()
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     move(ticket.id, "no_show", worker)
     response = client.get("/display/")
     assert now_calling(response) is None and "0 waiting" in text(response)
@@ -99,7 +99,7 @@ def test_live_answers_no_content_until_the_queue_changes(client, worker):
     assert "1 waiting" in text(changed)
 
     version = poll_version(changed)
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     called = client.get(f"/display/live?v={version}")
     assert called.status_code == 200
     assert now_calling(called) == (str(ticket.number), "Room 2")

@@ -94,7 +94,7 @@ def test_every_form_and_address_parameter_is_fuzzed(app):
 
 @pytest.mark.parametrize("where", ["form", "query", "path"])
 def test_a_nul_character_is_refused_everywhere(client, where):
-    from kiosk.case_models import AuditEvent
+    from kiosk.audit import AuditEvent
     audited = AuditEvent.select().count()
     if where == "form":  # a failed sign-in would have stored it in the audit log (PostgreSQL: a 500)
         response = client.post("/login", data={"username": "rab\x00", "password": "x"})

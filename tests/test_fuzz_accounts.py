@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 import pyotp
 from hypothesis import strategies as st
 
-from kiosk.admin.forms import ACTIONS as AUDIT_ACTIONS
-from kiosk.admin.forms import OBJECT_TYPES, ROLE_CHOICES
-from kiosk.case_models import Case
-from kiosk.devices import KINDS
+from kiosk.web.admin.forms import ACTIONS as AUDIT_ACTIONS
+from kiosk.web.admin.forms import OBJECT_TYPES, ROLE_CHOICES
+from kiosk.cases.models import Case
+from kiosk.dropin.devices import KINDS
 
 from .factories import PASSWORD
 from .fuzz_strategies import choice, known_or_any, person, strong_password

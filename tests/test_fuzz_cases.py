@@ -5,11 +5,11 @@ from datetime import date
 import pytest
 from hypothesis import strategies as st
 
-from kiosk.case_models import (
-    CASE_STATUSES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES,
-    ActionPlanItem, Case,
+from kiosk.cases.models import (
+    CASE_STATUSES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES, ActionPlanItem, Case,
 )
-from kiosk.models import StaffUser, Ticket
+from kiosk.people.models import StaffUser
+from kiosk.dropin.models import Ticket
 
 from .factories import make_case
 from .fuzz_strategies import choice, day, hhmm, known_or_any, local_datetime, person, phone, pick, reference, words

@@ -2,8 +2,8 @@
 link, and the static files (the rules are in tests/test_fuzz.py's docstring)."""
 from hypothesis import strategies as st
 
-from kiosk.devices import make_link
-from kiosk.models import NEEDS, VISIT_FOR
+from kiosk.dropin.devices import make_link
+from kiosk.dropin.models import NEEDS, VISIT_FOR
 
 from .fuzz_strategies import choice, hexkey, person, several
 from .fuzz_support import TOKEN_PATHS, fuzz_tests, get, p, poll_version

@@ -5,24 +5,25 @@ from datetime import datetime
 
 from hypothesis import strategies as st
 
-from kiosk.case_models import Appointment, Case, FamilyMember
-from kiosk.models import NEEDS, STATES, VISIT_FOR, Room, Site, Ticket
-from kiosk.queue import current_visitor, move
-from kiosk.sessions import close_checkin, reopen_checkin, staff_session
-from kiosk.staff.forms import TICKET_ACTIONS
+from kiosk.cases.models import Appointment, Case, FamilyMember
+from kiosk.dropin.models import NEEDS, STATES, VISIT_FOR, Room, Ticket
+from kiosk.offices.models import Office
+from kiosk.dropin.queue import current_visitor, move
+from kiosk.dropin.sessions import close_checkin, reopen_checkin, working_session
+from kiosk.web.reception.forms import TICKET_ACTIONS
 
 from .fuzz_strategies import choice, hhmm, known_or_any, person, several, words
 from .fuzz_support import INT_PATHS, fuzz_tests, get, p, poll_version
 
 
 def session_open(w):
-    session = staff_session()
+    session = working_session()
     if session.id is not None and session.checkin_closed_at is not None:
         reopen_checkin(session)
 
 
 def session_closed(w):
-    session = staff_session()
+    session = working_session()
     if session.id is None or session.checkin_closed_at is None:
         close_checkin(session)
 
@@ -33,35 +34,35 @@ def outside_sessions(w):
 
 def desk_free(w):
     """Put back whoever the keyworker has, so Call next can take someone again."""
-    session = staff_session()
+    session = working_session()
     mine = current_visitor(session, w.keyworker)
     if mine is not None:
         move(mine.id, "requeue", w.keyworker)
 
 
 POST_SPECS = [
-    p("staff.ticket_action", "keyworker", path={"ticket_id": INT_PATHS["ticket_id"]}, fields=lambda w: {
+    p("reception.ticket_action", "keyworker", path={"ticket_id": INT_PATHS["ticket_id"]}, fields=lambda w: {
         "action": choice(TICKET_ACTIONS), "expected_state": st.just("") | choice(STATES),
         "room": known_or_any(w.ids(Room)), "outcome": words(1000), "from": st.just("desk")}),
-    p("staff.walk_in", "reception", fields=lambda w: {
+    p("reception.walk_in", "reception", fields=lambda w: {
         "name": person(30), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS), "priority": st.just("y")}),
-    p("staff.close_session_checkin", "reception", prepare=session_open),
-    p("staff.reopen_session_checkin", "reception", prepare=session_closed),
-    p("staff.extra_session", "reception", setup=outside_sessions,
+    p("reception.close_session_checkin", "reception", prepare=session_open),
+    p("reception.reopen_session_checkin", "reception", prepare=session_closed),
+    p("reception.extra_session", "reception", setup=outside_sessions,
       fields=lambda w: {"until": hhmm()}),
-    p("staff.desk_room_choice", "keyworker", fields=lambda w: {"room": known_or_any(w.ids(Room))}),
-    p("staff.desk_call_next", "keyworker", prepare=desk_free),
-    p("staff.link_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]}, fields=lambda w: {
+    p("desk.desk_room_choice", "keyworker", fields=lambda w: {"room": known_or_any(w.ids(Room))}),
+    p("desk.desk_call_next", "keyworker", prepare=desk_free),
+    p("reception.link_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]}, fields=lambda w: {
         "case": known_or_any(w.ids(Case)), "family_member": known_or_any(w.ids(FamilyMember))}),
-    p("staff.match_appointment", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
+    p("reception.match_appointment", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
       fields=lambda w: {"appointment": known_or_any(w.ids(Appointment))}),
-    p("staff.switch_office", "reception", fields=lambda w: {"office": known_or_any(w.ids(Site))}),
+    p("reception.switch_office", "reception", fields=lambda w: {"office": known_or_any(w.ids(Office))}),
 ]
 
 GET_SPECS = [
-    get("staff.queue_live", "reception", query=lambda w: {"v": poll_version(w)}),
-    get("staff.desk_live", "keyworker", query=lambda w: {"v": poll_version(w)}),
-    get("staff.link_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
+    get("reception.queue_live", "reception", query=lambda w: {"v": poll_version(w)}),
+    get("desk.desk_live", "keyworker", query=lambda w: {"v": poll_version(w)}),
+    get("reception.link_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
         query=lambda w: {"q": st.sampled_from(["Alex", "GTC-0001", "01/05/1990", "1990-05-01", "sam"])}),
 ]
 

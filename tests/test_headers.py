@@ -3,8 +3,10 @@ import re
 
 import pytest
 
-from kiosk import ROOT, devices
-from kiosk.models import Device
+from kiosk import ROOT
+from kiosk.dropin import devices
+from kiosk.web.access import set_device_cookie
+from kiosk.dropin.models import Device
 
 from .factories import PASSWORD, make_staff, make_ticket
 
@@ -148,7 +150,7 @@ def test_the_secure_setting_marks_cookies_secure_even_behind_a_plain_http_proxy(
     assert "Secure" in cookie_header(response, "session")
     with app.test_request_context("/admin/devices", method="POST"):
         response = app.response_class()
-        devices.set_cookie(response, "kiosk", "a-token")
+        set_device_cookie(response, "kiosk", "a-token")
     assert "Secure" in cookie_header(response, "kiosk_device")
 
 

@@ -132,8 +132,8 @@ def server(tmp_path):
 
 
 def test_many_processes_check_in_and_call_next_at_once(server):
-    from kiosk.auth import create_user
-    from kiosk.models import Room
+    from kiosk.people.accounts import create_user
+    from kiosk.dropin.models import Room
 
     with server.reader().app_context():
         for n in range(KEYWORKERS - Room.in_use().count()):  # one room each
@@ -183,7 +183,8 @@ def test_many_processes_check_in_and_call_next_at_once(server):
     assert len(acknowledged) == CHECK_INS  # every kiosk got every ticket it asked for, each a new one
     assert len(called) == CALLS and len(set(called)) == CALLS, "a visitor was called twice"
 
-    from kiosk.models import StaffUser, Ticket
+    from kiosk.people.models import StaffUser
+    from kiosk.dropin.models import Ticket
     with server.reader().app_context():
         tickets = list(Ticket.select())
         workers = {user.id: user.username for user in StaffUser.select()}

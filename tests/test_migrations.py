@@ -124,9 +124,9 @@ def test_old_staff_sign_in_and_see_the_old_queue(upgraded):
         assert name in words
     assert "O'Neil" not in words and "Siobhán" not in words  # Friday's session is not today's queue
     with upgraded.app_context():
-        from kiosk.models import Ticket
-        from kiosk.sessions import staff_session
-        session = staff_session()
+        from kiosk.dropin.models import Ticket
+        from kiosk.dropin.sessions import working_session
+        session = working_session()
         assert session.id == 2
         waiting = [t.number for t in Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting"))
                    .order_by(Ticket.number)]
@@ -142,7 +142,7 @@ def test_the_old_queue_carries_on_working(upgraded):
     worker = upgraded.test_client()
     assert worker.post("/login", data={"username": "aileen", "password": DEMO_PASSWORD}).status_code == 302
     with upgraded.app_context():
-        from kiosk.models import Ticket
+        from kiosk.dropin.models import Ticket
         ally = Ticket.get(Ticket.name == "Ally")
     done = worker.post(f"/staff/tickets/{ally.id}", data={"action": "finish", "expected_state": "called",
                                                           "outcome": "Visit forms done", "from": "desk"})
@@ -151,8 +151,8 @@ def test_the_old_queue_carries_on_working(upgraded):
     assert called.status_code == 200
     assert "Calling 16 to Room 1" in text(called)
     with upgraded.app_context():
-        from kiosk.models import DropInSession
-        from kiosk.queue import check_in
+        from kiosk.dropin.models import DropInSession
+        from kiosk.dropin.queue import check_in
         # The kiosk's double-tap guard still knows a request key stored by the first release.
         assert check_in("self", ["housing"], request_key="c" * 32).name == "Łukasz"
         assert check_in("self", ["housing"], "Rhona").number == 18
@@ -161,10 +161,13 @@ def test_the_old_queue_carries_on_working(upgraded):
 
 def test_tables_added_since_work_on_an_upgraded_database(upgraded):
     with upgraded.app_context():
-        from kiosk import devices
-        from kiosk.casework import create_case, link_ticket
-        from kiosk.case_models import AuditEvent, TicketLink
-        from kiosk.models import Device, StaffUser, Ticket
+        from kiosk.dropin import devices
+        from kiosk.cases.services import create_case
+        from kiosk.cases.visits import link_ticket
+        from kiosk.audit import AuditEvent
+        from kiosk.cases.models import TicketLink
+        from kiosk.dropin.models import Device, Ticket
+        from kiosk.people.models import StaffUser
         aileen = StaffUser.get(StaffUser.username == "aileen")
         case = create_case({"name": "Christopher Reid", "status": "active", "keyworker": aileen}, aileen)
         chris = Ticket.get(Ticket.name == "Chris")
@@ -185,8 +188,8 @@ def test_tables_added_since_work_on_an_upgraded_database(upgraded):
     assert reception.post("/login", data={"username": "reception", "password": DEMO_PASSWORD}).status_code == 302
     assert case.reference in text(reception.get("/staff/queue"))
     with upgraded.app_context():
-        from kiosk.models import StaffSession
-        assert StaffSession.select().count() == 1
+        from kiosk.people.models import SignIn
+        assert SignIn.select().count() == 1
 
 
 def test_migrating_again_changes_nothing(upgraded):

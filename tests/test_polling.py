@@ -4,9 +4,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from kiosk.models import Room
-from kiosk.queue import call_next, choose_room
-from kiosk.sessions import poll_key, staff_session
+from kiosk.dropin.models import Room
+from kiosk.dropin.queue import call_next, choose_room
+from kiosk.dropin.live import poll_key
+from kiosk.dropin.sessions import working_session
 
 from .factories import make_staff, make_ticket
 
@@ -37,9 +38,9 @@ def counting_queries():
 @pytest.fixture
 def busy(app, auth):
     worker = auth.login("keyworker")
-    choose_room(staff_session(), worker, Room.get().id)
+    choose_room(working_session(), worker, Room.get().id)
     tickets = [make_ticket(name=f"V{i}", needs=["housing"]) for i in range(6)]
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     return tickets
 
 
@@ -69,8 +70,8 @@ def test_changed_fragment_queries_do_not_grow_with_the_queue(client, busy, path)
     for i in range(30):
         make_ticket(name=f"W{i}", needs=["money", "health"])
     worker = make_staff("keyworker")
-    choose_room(staff_session(), worker, Room.get().id)
-    call_next(staff_session(), worker)
+    choose_room(working_session(), worker, Room.get().id)
+    call_next(working_session(), worker)
     with counting_queries() as many:
         response = client.get(f"{path}?v=stale")
     assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)

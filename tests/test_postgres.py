@@ -9,7 +9,8 @@ import pytest
 
 from kiosk.db import database
 from kiosk.migrations import MIGRATIONS, SchemaMigration, migrate
-from kiosk.models import QueueState, Room, StaffUser
+from kiosk.dropin.models import QueueState, Room
+from kiosk.people.models import StaffUser
 
 from . import backends
 from .factories import make_staff, make_ticket
@@ -55,10 +56,11 @@ def _shape():
 
 def test_an_older_database_is_brought_up_to_date(app):
     """The PostgreSQL migrator adds what 0003 and 0004 added to a database made before them, keeping its rows."""
-    from kiosk.models import Device, StaffSession
+    from kiosk.dropin.models import Device
+    from kiosk.people.models import SignIn
     current = _shape()
     keyworker, ticket = make_staff("keyworker", "aileen"), make_ticket(name="Sam")
-    database.drop_tables([StaffSession, Device], cascade=True)
+    database.drop_tables([SignIn, Device], cascade=True)
     for column in ("password_changed_at", "totp_secret", "totp_confirmed_at", "recovery_codes", "totp_last_step"):
         database.execute_sql(f'ALTER TABLE "staff_user" DROP COLUMN "{column}"')
     SchemaMigration.delete().where(SchemaMigration.name.in_(["0003_security", "0004_totp_once"])).execute()

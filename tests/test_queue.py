@@ -4,9 +4,10 @@ from datetime import timedelta
 import pytest
 
 from kiosk.errors import CheckInClosed, Refused, StaleTicket
-from kiosk.models import QueueState, Room, Ticket
-from kiosk.queue import call_next, choose_room, move, set_priority
-from kiosk.sessions import staff_session
+from kiosk.dropin import live
+from kiosk.dropin.models import QueueState, Room, Ticket
+from kiosk.dropin.queue import call_next, choose_room, move, set_priority
+from kiosk.dropin.sessions import working_session
 
 from .factories import make_staff, make_ticket
 
@@ -14,7 +15,7 @@ from .factories import make_staff, make_ticket
 @pytest.fixture
 def worker(app):
     staff = make_staff("keyworker")
-    choose_room(staff_session(), staff, Room.get(Room.name == "Room 2").id)
+    choose_room(working_session(), staff, Room.get(Room.name == "Room 2").id)
     return staff
 
 
@@ -31,9 +32,9 @@ def test_same_request_key_gives_the_same_ticket(app):
 
 
 def test_check_in_bumps_the_queue_version(app):
-    before = QueueState.current()
+    before = live.version()
     make_ticket()
-    assert QueueState.current() == before + 1
+    assert live.version() == before + 1
 
 
 def test_check_in_refused_outside_session(app, clock):
@@ -53,7 +54,7 @@ def test_call_next_takes_longest_waiting(app, worker, clock):
     first = make_ticket()
     clock.shift(timedelta(minutes=1))
     make_ticket()
-    called = call_next(staff_session(), worker)
+    called = call_next(working_session(), worker)
     assert called.id == first.id
     assert called.state == "called" and called.room.name == "Room 2" and called.called_by_id == worker.id
 
@@ -66,7 +67,7 @@ def test_call_next_order_priority_then_appointment_then_wait(app, worker, clock)
     urgent = make_ticket(priority=True)
     order = []
     for _ in range(3):
-        ticket = call_next(staff_session(), worker)
+        ticket = call_next(working_session(), worker)
         order.append(ticket.id)
         move(ticket.id, "finish", worker)
     assert order == [urgent.id, appointment.id, plain.id]
@@ -81,7 +82,7 @@ def test_call_next_prefers_people_asking_for_this_worker(app, worker, clock):
     clock.shift(timedelta(minutes=1))
     theirs = make_ticket()
     Ticket.update(requested_staff=other).where(Ticket.id == theirs.id).execute()
-    assert call_next(staff_session(), worker).id == mine.id
+    assert call_next(working_session(), worker).id == mine.id
 
 
 def test_call_next_needs_a_room_and_nobody_in_hand(app, worker):
@@ -89,15 +90,15 @@ def test_call_next_needs_a_room_and_nobody_in_hand(app, worker):
     make_ticket()
     make_ticket()
     with pytest.raises(Refused, match="room"):
-        call_next(staff_session(), no_room)
-    call_next(staff_session(), worker)
+        call_next(working_session(), no_room)
+    call_next(working_session(), worker)
     with pytest.raises(Refused, match="Done or No-show"):
-        call_next(staff_session(), worker)
+        call_next(working_session(), worker)
 
 
 def test_call_next_on_empty_queue(app, worker):
     with pytest.raises(Refused, match="Nobody is waiting"):
-        call_next(staff_session(), worker)
+        call_next(working_session(), worker)
 
 
 ALLOWED = {
@@ -138,7 +139,7 @@ def test_action_on_a_ticket_someone_else_moved_is_refused(app, worker):
 
 def test_finish_records_outcome_and_times(app, worker, clock):
     ticket = make_ticket()
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     move(ticket.id, "start", worker)
     clock.shift(timedelta(minutes=12))
     done = move(ticket.id, "finish", worker, outcome="  Housing form filled in ")
@@ -148,7 +149,7 @@ def test_finish_records_outcome_and_times(app, worker, clock):
 
 def test_back_to_waiting_clears_the_call(app, worker):
     ticket = make_ticket()
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     back = move(ticket.id, "requeue", worker)
     assert back.state == "waiting" and back.room is None and back.called_by is None
 

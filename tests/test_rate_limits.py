@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pyotp
 
-from kiosk.models import Ticket
+from kiosk.dropin.models import Ticket
 
 from .factories import PASSWORD, enrol_device, make_staff
 from .pages import text

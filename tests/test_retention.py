@@ -5,9 +5,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from kiosk.case_models import AuditEvent, Case
-from kiosk.maintenance import purge, start_daily_purge
-from kiosk.models import Ticket
+from kiosk.audit import AuditEvent
+from kiosk.cases.models import Case
+from kiosk.retention import purge, start_daily_purge
+from kiosk.dropin.models import Ticket
 
 from .factories import make_case, make_ticket
 
@@ -158,7 +159,7 @@ def test_a_failed_daily_purge_is_logged_and_does_not_stop_the_next(app, monkeypa
             raise RuntimeError("disk full")
         return 0, []
 
-    monkeypatch.setattr("kiosk.maintenance.purge", failing_purge)
+    monkeypatch.setattr("kiosk.retention.purge", failing_purge)
     stop = start_daily_purge(app, interval=timedelta(seconds=0.05))
     try:
         assert wait_for(lambda: len(calls) >= 2)

@@ -4,7 +4,8 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from kiosk.schedule import Schedule, Slot, describe_slot, utcnow
+from kiosk.dropin.schedule import Schedule, Slot, describe_slot
+from kiosk.clock import utcnow
 
 
 @pytest.fixture
@@ -135,7 +136,7 @@ def test_utcnow_is_naive():
 
 
 def test_describe_days_follows_the_configured_days():
-    from kiosk.schedule import describe_days
+    from kiosk.dropin.schedule import describe_days
     assert describe_days(Schedule.from_config({})) == "Monday, Wednesday and Friday, 1pm to 3pm"
     assert describe_days(Schedule.from_config({"DROPIN_WEEKDAYS": "tue", "DROPIN_START": "10:30",
                                                "DROPIN_END": "12:00"})) == "Tuesday, 10:30am to 12pm"

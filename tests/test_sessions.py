@@ -7,9 +7,9 @@ from argon2 import PasswordHasher
 
 from config import Config, ProductionConfig
 from kiosk import create_app
-from kiosk.auth import password_problem
-from kiosk.case_models import AuditEvent
-from kiosk.models import StaffSession, StaffUser
+from kiosk.people.accounts import password_problem
+from kiosk.audit import AuditEvent
+from kiosk.people.models import SignIn, StaffUser
 
 from .factories import PASSWORD, make_staff
 from .pages import text
@@ -41,7 +41,7 @@ def session_cookie(client):
 
 
 def open_rows(user):
-    return list(StaffSession.select().where((StaffSession.user == user) & StaffSession.ended_at.is_null()))
+    return list(SignIn.select().where((SignIn.user == user) & SignIn.ended_at.is_null()))
 
 
 def audit_actions():
@@ -79,7 +79,7 @@ def test_a_failed_sign_in_is_audited_with_the_name_typed(app):
     assert client.post("/login", data={"username": "Rhona ", "password": "not the password"}).status_code == 400
     assert client.post("/login", data={"username": "nobody", "password": "guess guess guess"}).status_code == 400
     assert audit_actions() == [("sign-in failed", "rhona"), ("sign-in failed", "nobody")]
-    assert StaffSession.select().count() == 0
+    assert SignIn.select().count() == 0
 
 
 def test_inactivity_ends_the_session_after_thirty_minutes(app, clock):
@@ -92,7 +92,7 @@ def test_inactivity_ends_the_session_after_thirty_minutes(app, clock):
     clock.shift(timedelta(minutes=30, seconds=1))
     response = client.get("/staff/queue")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
-    assert open_rows(user) == [] and StaffSession.get().ended_at is not None
+    assert open_rows(user) == [] and SignIn.get().ended_at is not None
 
 
 def test_polls_do_not_keep_an_idle_session_alive(app, clock):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from kiosk.sessions import poll_key
+from kiosk.dropin.live import poll_key
 
 from .conftest import Auth
 from .factories import make_ticket

@@ -1,9 +1,11 @@
 """Several offices: each its own sessions, queue, rooms and devices; staff at one or more."""
 import pytest
 
-from kiosk import devices
-from kiosk.models import QueueState, Room, Site, Ticket
-from kiosk.sites import add_office, set_offices
+from kiosk.dropin import devices
+from kiosk.dropin import live
+from kiosk.dropin.models import QueueState, Room, Ticket
+from kiosk.offices.models import Office
+from kiosk.offices.services import add_office, set_offices
 
 from .factories import PASSWORD, make_staff
 from .pages import poll_version, text
@@ -11,15 +13,15 @@ from .pages import poll_version, text
 
 @pytest.fixture
 def offices(app):
-    return Site.get_by_id(1), add_office("Paisley")
+    return Office.get_by_id(1), add_office("Paisley")
 
 
 def kiosk_at(app, office):
     client = app.test_client()
     from flask import g
-    g.site_id = office.id  # enrolled by a manager working at that office
+    g.office_id = office.id  # enrolled by a manager working at that office
     _, token = devices.enrol(f"Kiosk {office.name}", "kiosk", None)
-    del g.site_id
+    del g.office_id
     client.set_cookie(devices.COOKIES["kiosk"], token)
     return client
 
@@ -42,7 +44,7 @@ def test_one_office_install_never_sees_offices(client, auth):
     auth.login("reception")
     page = client.get("/staff/queue")
     assert "Switch office" not in text(page)
-    assert Site.select().count() == 1 and Site.get().name == "Glasgow"
+    assert Office.select().count() == 1 and Office.get().name == "Glasgow"
 
 
 def test_each_office_numbers_its_own_queue(app, offices):
@@ -50,7 +52,7 @@ def test_each_office_numbers_its_own_queue(app, offices):
     first_glasgow = check_in(kiosk_at(app, glasgow), "a")
     first_paisley = check_in(kiosk_at(app, paisley), "b")
     assert (first_glasgow.number, first_paisley.number) == (1, 1)
-    assert first_glasgow.session.site_id == glasgow.id and first_paisley.session.site_id == paisley.id
+    assert first_glasgow.session.office_id == glasgow.id and first_paisley.session.office_id == paisley.id
 
 
 def test_staff_see_only_their_office_queue_and_cannot_touch_another(app, offices):
@@ -69,16 +71,16 @@ def test_a_check_in_at_one_office_leaves_the_others_polls_quiet(app, offices):
     glasgow, paisley = offices
     reception = staff_at(app, "reception", glasgow)
     version = poll_version(reception.get("/staff/queue"))
-    before = QueueState.current(glasgow.id)
+    before = live.version(glasgow.id)
     check_in(kiosk_at(app, paisley), "d")
-    assert QueueState.current(glasgow.id) == before
+    assert live.version(glasgow.id) == before
     assert reception.get(f"/staff/queue/live?v={version}").status_code == 204
 
 
 def test_rooms_belong_to_an_office(app, offices):
     glasgow, paisley = offices
     worker = staff_at(app, "keyworker", glasgow)
-    paisley_room = Room.get((Room.site == paisley.id) & (Room.name == "Room 1"))
+    paisley_room = Room.get((Room.office == paisley.id) & (Room.name == "Room 1"))
     response = worker.post("/staff/desk/room", data={"room": paisley_room.id})
     assert response.status_code == 400
     assert "Room 1" in text(worker.get("/staff/desk"))
@@ -88,15 +90,15 @@ def test_the_display_shows_its_own_office(app, offices):
     glasgow, paisley = offices
     ticket = check_in(kiosk_at(app, paisley), "e")
     worker = staff_at(app, "keyworker", paisley)
-    room = Room.get((Room.site == paisley.id) & (Room.name == "Room 2"))
+    room = Room.get((Room.office == paisley.id) & (Room.name == "Room 2"))
     assert worker.post("/staff/desk/room", data={"room": room.id}).status_code == 303
     assert worker.post("/staff/desk/call-next").status_code == 303
     from flask import g
     boards = {}
     for office in offices:
-        g.site_id = office.id
+        g.office_id = office.id
         _, token = devices.enrol(f"Display {office.name}", "display", None)
-        del g.site_id
+        del g.office_id
         board = app.test_client()
         board.set_cookie(devices.COOKIES["display"], token)
         boards[office.name] = text(board.get("/display/"))
@@ -123,5 +125,5 @@ def test_offices_from_the_command_line(app, runner):
     assert runner.invoke(args=["add-office", "Greenock"]).exit_code != 0
     result = runner.invoke(args=["staff-offices", "jo", "Glasgow", "Greenock"])
     assert result.exit_code == 0, result.output
-    assert [link.site.name for link in user.site_links] == ["Glasgow", "Greenock"]
+    assert [link.office.name for link in user.office_links] == ["Glasgow", "Greenock"]
     assert runner.invoke(args=["staff-offices", "jo", "Nowhere"]).exit_code != 0

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.models import DropInSession, Room, Ticket
-from kiosk.queue import move
+from kiosk.dropin.models import DropInSession, Room, Ticket
+from kiosk.dropin.queue import move
 
 from .factories import make_staff, make_ticket
 from .pages import poll_version, text
@@ -36,7 +36,7 @@ def staff_requests(app):
     """Every staff URL with each method its rule allows, dummy ids filled in."""
     urls = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("staff."):
+        if rule.endpoint.startswith(("reception.", "desk.")):
             for method in sorted(rule.methods & {"GET", "POST"}):
                 yield rule.endpoint, method, urls.build(rule.endpoint, {arg: 1 for arg in rule.arguments})
 

@@ -3,9 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.models import Room
-from kiosk.queue import call_next, choose_room, move
-from kiosk.sessions import staff_session
+from kiosk.dropin.models import Room
+from kiosk.dropin.queue import call_next, choose_room, move
+from kiosk.dropin.sessions import working_session
 
 from .factories import make_staff, make_ticket
 from .pages import poll_version, text
@@ -15,7 +15,7 @@ from .test_polling import counting_queries
 @pytest.fixture
 def worker(app):
     staff = make_staff("keyworker")
-    choose_room(staff_session(), staff, Room.get(Room.name == "Room 2").id)
+    choose_room(working_session(), staff, Room.get(Room.name == "Room 2").id)
     return staff
 
 
@@ -34,7 +34,7 @@ def test_place_goes_down_as_people_are_called(client, clock, worker):
     make_ticket()
     clock.shift(timedelta(minutes=1))
     ticket = make_ticket()
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     assert "number 1 in the queue" in text(client.get(f"/t/{ticket.token}"))
 
 
@@ -43,7 +43,7 @@ def test_a_page_seen_before_a_call_moves_up_after_it(client, clock, worker):
     clock.shift(timedelta(minutes=1))
     ticket = make_ticket()
     assert "number 2 in the queue" in text(client.get(f"/t/{ticket.token}"))
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     assert "number 1 in the queue" in text(client.get(f"/t/{ticket.token}"))
 
 
@@ -63,7 +63,7 @@ def test_visitors_pages_share_the_queue_figures_and_set_no_cookie(client, clock)
 
 def test_status_after_a_call_says_where_to_go(client, worker):
     ticket = make_ticket()
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     page = text(client.get(f"/t/{ticket.token}"))
     assert "Please go to Room 2" in page
     assert "in the queue" not in page
@@ -76,7 +76,7 @@ def test_status_after_a_call_says_where_to_go(client, worker):
 ])
 def test_status_follows_the_visit(client, worker, action, words):
     ticket = make_ticket()
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     move(ticket.id, action, worker)
     assert words in text(client.get(f"/t/{ticket.token}"))
 
@@ -84,7 +84,7 @@ def test_status_follows_the_visit(client, worker, action, words):
 def test_status_never_shows_the_name(client, worker):
     ticket = make_ticket(name="Zebedee")
     pages = [client.get(f"/t/{ticket.token}"), client.get(f"/t/{ticket.token}/live")]
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     pages.append(client.get(f"/t/{ticket.token}"))
     for response in pages:
         assert response.status_code == 200
@@ -123,7 +123,7 @@ def test_live_answers_no_content_until_the_queue_changes(client):
 def test_live_fragment_shows_the_call(client, worker):
     ticket = make_ticket()
     version = poll_version(client.get(f"/t/{ticket.token}"))
-    call_next(staff_session(), worker)
+    call_next(working_session(), worker)
     changed = client.get(f"/t/{ticket.token}/live?v={version}")
     assert changed.status_code == 200
     assert "Please go to Room 2" in text(changed)

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 import pyotp
 import pytest
 
-from kiosk.auth import two_factor
-from kiosk.case_models import AuditEvent
-from kiosk.models import StaffSession, StaffUser
-from kiosk.qr import qr_svg
+from kiosk.people import two_factor
+from kiosk.audit import AuditEvent
+from kiosk.people.models import SignIn, StaffUser
+from kiosk.web.qr import qr_svg
 
 from .factories import PASSWORD, make_staff
 from .pages import text
@@ -102,7 +102,7 @@ def test_sign_in_then_asks_for_the_code(app, member):
     response = sign_in(client, user)
     assert response.status_code == 302 and response.headers["Location"] == "/login/code"
     assert not signed_in(client), "the password alone signs nobody in"
-    assert StaffSession.select().where(StaffSession.ended_at.is_null()).count() == 0
+    assert SignIn.select().where(SignIn.ended_at.is_null()).count() == 0
 
     response = client.post("/login/code", data={"code": wrong_code(secret)})
     assert response.status_code == 400 and "That code is not right." in text(response)

@@ -5,9 +5,9 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from kiosk import devices
-from kiosk.auth import create_user
-from kiosk.models import StaffUser
+from kiosk.dropin import devices
+from kiosk.people.accounts import create_user
+from kiosk.people.models import StaffUser
 
 from ..live_server import live_server
 

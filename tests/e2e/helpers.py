@@ -5,7 +5,7 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from kiosk.queue import check_in
+from kiosk.dropin.queue import check_in
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 KIOSK_STEPS = ("welcome", "who", "needs", "name", "ticket")

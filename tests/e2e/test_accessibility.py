@@ -6,7 +6,7 @@ these tests keep the real `default-src 'self'` policy (no bypass_csp).
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.models import StaffUser
+from kiosk.people.models import StaffUser
 
 from .conftest import DESK, TABLETS
 from .helpers import (

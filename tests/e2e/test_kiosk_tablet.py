@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.models import Ticket
+from kiosk.dropin.models import Ticket
 
 from .conftest import TABLETS
 from .helpers import (

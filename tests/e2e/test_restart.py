@@ -8,9 +8,9 @@ import re
 
 from playwright.sync_api import expect
 
-from kiosk.models import Room, Ticket
-from kiosk.queue import check_in
-from kiosk.sessions import staff_session
+from kiosk.dropin.models import Room, Ticket
+from kiosk.dropin.queue import check_in
+from kiosk.dropin.sessions import working_session
 
 from ..live_server import live_server
 from .conftest import Watched
@@ -38,7 +38,7 @@ def expected_while_down(problem):
 def queue_now(app):
     """The session's tickets as (number, name, state, room, caller), straight from the database."""
     with app.app_context():
-        session = staff_session()
+        session = working_session()
         return [(t.number, t.name, t.state, t.room.name if t.room_id else None,
                  t.called_by.username if t.called_by_id else None)
                 for t in Ticket.select().where(Ticket.session == session).order_by(Ticket.number)]

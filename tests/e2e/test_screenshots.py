@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kiosk.demo import DEMO_PASSWORD, load_demo
-from kiosk.models import Ticket
+from kiosk.dropin.models import Ticket
 
 from .conftest import TABLETS
 from .helpers import screenshot, tap_through_kiosk

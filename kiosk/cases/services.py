@@ -1,0 +1,289 @@
+"""Casework services: cases, plans, contacts, family, appointments, flags, search, caseloads and reviews.
+
+Each write runs in one transaction with its audit row; an edit made from an
+older version of a record is refused rather than saved over someone else's.
+Every read of a case record is audited here too (view_case and the lists).
+"""
+from datetime import date
+
+from peewee import IntegrityError, fn
+
+from .. import audit
+from ..clock import utcnow
+from ..db import database
+from ..dropin import live
+from ..errors import BadInput, NotFound, StaleRecord
+from ..people.models import CASEWORKERS, StaffUser
+from ..transactions import write_transaction
+from .models import PLAN_AREAS, ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag
+
+REFERENCE_PREFIX = "GTC-"
+CASE_FIELDS = ("name", "preferred_name", "date_of_birth", "phone", "address", "contact_preference",
+               "establishment", "sentence_under_four_years", "statutory_order", "release_date",
+               "release_date_confirmed", "referral_source", "referral_date", "consent_date", "status",
+               "closed_reason", "keyworker")
+CONTACT_ONLY_FIELDS = ("name", "preferred_name", "date_of_birth", "phone", "address", "contact_preference")
+
+
+def get_case(case_id):
+    case = Case.get_or_none(Case.id == case_id)
+    if case is None:
+        raise NotFound("There is no case with that number.")
+    return case
+
+
+def view_case(case_id, what="case"):
+    case = get_case(case_id)
+    audit.record("view", case, what)
+    return case
+
+
+def _next_reference():
+    highest = (Case.select(fn.MAX(Case.id)).scalar() or 0) + 1
+    while Case.select().where(Case.reference == f"{REFERENCE_PREFIX}{highest:04d}").exists():
+        highest += 1
+    return f"{REFERENCE_PREFIX}{highest:04d}"
+
+
+def _check_dates(data):
+    dob, release = data.get("date_of_birth"), data.get("release_date")
+    if dob and dob > utcnow().date():
+        raise BadInput("The date of birth is in the future.")
+    if dob and release and release < dob:
+        raise BadInput("The release date is before the date of birth.")
+
+
+def create_case(data, staff, reference=None):
+    _check_dates(data)
+    fields = {k: v for k, v in data.items() if k in CASE_FIELDS}
+    if fields.get("status") == "closed":
+        fields["closed_at"] = utcnow()
+    if fields.get("consent_date"):
+        fields["consent_recorded_by"] = staff
+    with write_transaction():
+        reference = (reference or "").strip().upper() or _next_reference()
+        if Case.select().where(Case.reference == reference).exists():
+            raise BadInput(f"There is already a case {reference}.")
+        try:
+            with database.atomic():
+                case = Case.create(reference=reference, **fields)
+        except IntegrityError:
+            raise BadInput(f"There is already a case {reference}.") from None
+        audit.record("create", case, f"reference {reference}", staff=staff)
+    return case
+
+
+def update_case(case_id, data, expected_version, staff, fields=CASE_FIELDS):
+    changes = {k: v for k, v in data.items() if k in fields}
+    with write_transaction():
+        case = get_case(case_id)
+        # Check the dates as they would be saved: reception's form changes the birth date, not the release date.
+        _check_dates({"date_of_birth": case.date_of_birth, "release_date": case.release_date, **changes})
+        if case.version != expected_version:
+            raise StaleRecord("Someone else changed this case while you were editing it. "
+                              "Nothing was saved: check their changes below, then make yours again.")
+        if "consent_date" in changes and changes["consent_date"] != case.consent_date:
+            changes["consent_recorded_by"] = staff if changes["consent_date"] else None
+        if changes.get("status") == "closed" and case.status != "closed":
+            changes["closed_at"] = utcnow()
+        elif "status" in changes and changes["status"] != "closed":
+            changes["closed_at"] = None
+        changed = sorted(k for k, v in changes.items() if getattr(case, k if k != "keyworker" else "keyworker_id")
+                         != (v.id if isinstance(v, StaffUser) else v))
+        updated = (Case.update(version=Case.version + 1, updated_at=utcnow(), **changes)
+                   .where((Case.id == case_id) & (Case.version == expected_version)).execute())
+        if not updated:
+            raise StaleRecord("Someone else changed this case while you were saving. Nothing was saved.")
+        audit.record("update", case, "changed " + (", ".join(changed) or "nothing"), staff=staff)
+    return get_case(case_id)
+
+
+def add_plan_item(case_id, data, staff):
+    with write_transaction():
+        case = get_case(case_id)
+        item = ActionPlanItem.create(case=case, **data)
+        audit.record("update", case, f"added action plan item {item.id} ({item.area})", staff=staff)
+    return item
+
+
+def update_plan_item(item_id, data, expected_version, staff):
+    with write_transaction():
+        item = ActionPlanItem.get_or_none(ActionPlanItem.id == item_id)
+        if item is None:
+            raise NotFound("That action plan item no longer exists.")
+        updated = (ActionPlanItem.update(version=ActionPlanItem.version + 1, updated_at=utcnow(), **data)
+                   .where((ActionPlanItem.id == item_id) & (ActionPlanItem.version == expected_version))
+                   .execute())
+        if not updated:
+            raise StaleRecord("Someone else changed this action plan item meanwhile. Nothing was saved.")
+        audit.record("update", item.case, f"changed action plan item {item.id}", staff=staff)
+    return ActionPlanItem.get_by_id(item_id)
+
+
+def add_contact(case_id, kind, happened_at, summary, staff, ticket=None):
+    with write_transaction():
+        case = get_case(case_id)
+        entry = ContactEntry.create(case=case, kind=kind, happened_at=happened_at, summary=summary,
+                                    staff=staff, ticket=ticket)
+        audit.record("update", case, f"added {kind} contact {entry.id}", staff=staff)
+    return entry
+
+
+def add_family_member(case_id, data, staff):
+    with write_transaction():
+        case = get_case(case_id)
+        member = FamilyMember.create(case=case, **data)
+        audit.record("update", case, f"added family member {member.id}", staff=staff)
+    return member
+
+
+def view_family_member(member_id):
+    member = FamilyMember.get_or_none(FamilyMember.id == member_id)
+    if member is None:
+        raise NotFound("There is no such family record.")
+    audit.record("view", member.case, f"family member {member.id}")
+    return member
+
+
+def add_appointment(case_id, keyworker, starts_at, note, staff):
+    with write_transaction():
+        case = get_case(case_id)
+        appointment = Appointment.create(case=case, keyworker=keyworker, starts_at=starts_at, note=note)
+        audit.record("update", case, f"booked appointment {appointment.id}", staff=staff)
+    return appointment
+
+
+def add_flag(case_id, kind, note, staff, other_case=None):
+    with write_transaction():
+        case = get_case(case_id)
+        if kind == "keep_apart" and (other_case is None or other_case.id == case.id):
+            raise BadInput("Choose the other case this person must be kept apart from.")
+        flag = SafetyFlag.create(case=case, kind=kind, note=note, other_case=other_case, created_by=staff)
+        live.bump_all()  # every office's queue shows alerts from flags
+        audit.record("update", case, f"added {kind} flag {flag.id}", staff=staff)
+    return flag
+
+
+def clear_flag(flag_id, staff):
+    with write_transaction():
+        flag = SafetyFlag.get_or_none(SafetyFlag.id == flag_id)
+        if flag is None:
+            raise NotFound("That flag no longer exists.")
+        flag.active = False
+        flag.save()
+        live.bump_all()
+        audit.record("update", flag.case, f"cleared flag {flag.id}", staff=staff)
+    return flag
+
+
+SEARCH_MAX_LENGTH = 100  # Case.name's length
+
+
+def search_cases(text, limit=10):
+    """Cases matching a name, reference or date of birth (dd/mm/yyyy or yyyy-mm-dd) as typed."""
+    # % and _ are LIKE's wildcards; no name or reference has them.
+    text = (text or "").replace("%", "").replace("_", "").strip()
+    # Longer than any name can be, it matches nothing; and SQLite refuses a LIKE pattern over 50,000
+    # characters with an error, which a pasted page of text would otherwise turn into a 500.
+    if not 2 <= len(text) <= SEARCH_MAX_LENGTH:
+        return []
+    query = Case.select(Case.id, Case.reference, Case.name, Case.preferred_name, Case.date_of_birth, Case.status)
+    born = _parse_day(text)
+    if born:
+        query = query.where(Case.date_of_birth == born)
+    else:
+        pattern = f"%{text}%"
+        query = query.where(Case.name.ilike(pattern) | Case.preferred_name.ilike(pattern)
+                            | Case.reference.ilike(pattern))
+    results = list(query.order_by(Case.name).limit(limit))
+    audit.record("search", None, f"{text!r}: {len(results)} found")
+    return results
+
+
+def _parse_day(text):
+    for parse in (lambda t: date.fromisoformat(t),
+                  lambda t: date(*reversed([int(p) for p in t.replace(".", "/").split("/")]))):
+        try:
+            return parse(text)
+        except (ValueError, TypeError, OverflowError):  # OverflowError: a year too big for a date
+            continue
+    return None
+
+
+def caseload(staff):
+    """A keyworker's open cases with the next review date and the last contact, in three queries."""
+    cases = list(Case.select().where((Case.keyworker == staff) & (Case.status != "closed")).order_by(Case.name))
+    ids = [c.id for c in cases]
+    if not ids:
+        return []
+    reviews = dict(ActionPlanItem.select(ActionPlanItem.case, fn.MIN(ActionPlanItem.review_date))
+                   .where(ActionPlanItem.case.in_(ids) & ActionPlanItem.open())
+                   .group_by(ActionPlanItem.case).tuples())
+    last = dict(ContactEntry.select(ContactEntry.case, fn.MAX(ContactEntry.happened_at))
+                .where(ContactEntry.case.in_(ids)).group_by(ContactEntry.case).tuples())
+    return [(case, reviews.get(case.id), last.get(case.id)) for case in cases]
+
+
+def reviews_due(by_day, staff=None):
+    query = (ActionPlanItem.select(ActionPlanItem, Case).join(Case)
+             .where(ActionPlanItem.review_date.is_null(False) & (ActionPlanItem.review_date <= by_day)
+                    & ActionPlanItem.open() & (Case.status != "closed")))
+    if staff is not None:
+        query = query.where(Case.keyworker == staff)
+    return list(query.order_by(ActionPlanItem.review_date))
+
+
+def keyworkers():
+    """Staff who can hold a caseload, by name."""
+    return list(StaffUser.select().where(StaffUser.active & StaffUser.role.in_(CASEWORKERS))
+                .order_by(StaffUser.display_name))
+
+
+def keyworker(staff_id):
+    worker = StaffUser.get_or_none((StaffUser.id == staff_id) & StaffUser.role.in_(CASEWORKERS))
+    if worker is None:
+        raise BadInput("Choose a keyworker from the list.")
+    return worker
+
+
+def case_by_reference(reference):
+    return Case.get_or_none(Case.reference == (reference or "").strip().upper())
+
+
+def case_page(case_id, full):
+    """Everything the case page shows, audited as one view; `full` (caseworkers) adds the plan and the log."""
+    case = view_case(case_id)
+    page = {"case": case, "flags": list(case.flags.where(SafetyFlag.active)), "family": list(case.family),
+            "appointments": list(case.appointments.order_by(Appointment.starts_at.desc()))}
+    if full:
+        items = list(case.plan_items.order_by(ActionPlanItem.area, ActionPlanItem.id))
+        page["plan"] = [(code, label, [i for i in items if i.area == code]) for code, label in PLAN_AREAS.items()]
+        page["contacts"] = list(case.contacts.order_by(ContactEntry.happened_at.desc()))
+    return page
+
+
+def get_plan_item(case_id, item_id):
+    item = ActionPlanItem.get_or_none((ActionPlanItem.id == item_id) & (ActionPlanItem.case == case_id))
+    if item is None:
+        raise NotFound("There is no such action plan item on this case.")
+    return item
+
+
+def view_plan_item(case_id, item_id):
+    item = get_plan_item(case_id, item_id)
+    audit.record("view", item.case, f"action plan item {item.id}")
+    return item
+
+
+def my_caseload(staff):
+    """caseload(), audited as a view of each case listed."""
+    rows = caseload(staff)
+    audit.record("view", None, f"caseload: {len(rows)} cases")
+    return rows
+
+
+def all_reviews_due(by_day):
+    """Every caseworker's reviews due by a day, audited as a view."""
+    items = reviews_due(by_day)
+    audit.record("view", None, f"reviews due: {len(items)} items")
+    return items

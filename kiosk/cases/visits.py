@@ -1,0 +1,141 @@
+"""Where the queue meets casework: tickets linked to cases, the visit's entry in the contact log,
+and what reception's queue and the keyworker's desk show of a case."""
+from .. import audit
+from ..clock import utcnow
+from ..dropin import live
+from ..dropin.models import Ticket
+from ..errors import BadInput, NotFound
+from ..people.models import StaffUser
+from ..transactions import write_transaction
+from .models import FLAG_KINDS, ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
+from .services import create_case, get_case
+
+
+def link_ticket(ticket_id, case_id, staff, family_member_id=None, appointment_id=None):
+    """Tie a queue ticket to a case (and to a family member or an appointment of it)."""
+    with write_transaction():
+        live.bump()
+        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        if ticket is None:
+            raise NotFound("That ticket no longer exists.")
+        case = get_case(case_id)
+        member = FamilyMember.get_or_none((FamilyMember.id == family_member_id) & (FamilyMember.case == case)) \
+            if family_member_id else None
+        if family_member_id and member is None:
+            raise BadInput("That family member is not on this case.")
+        appointment = None
+        if appointment_id:
+            appointment = Appointment.get_or_none((Appointment.id == appointment_id) & (Appointment.case == case))
+            if appointment is None:
+                raise BadInput("That appointment is not for this case.")
+            appointment.status, appointment.ticket = "arrived", ticket
+            appointment.save()
+            Ticket.update(visit_for="appointment").where(Ticket.id == ticket.id).execute()
+        (TicketLink.insert(ticket=ticket, case=case, family_member=member, appointment=appointment,
+                           linked_by=staff, linked_at=utcnow())
+         .on_conflict(conflict_target=[TicketLink.ticket],
+                      update={TicketLink.case: case.id, TicketLink.family_member: member.id if member else None,
+                              TicketLink.appointment: appointment.id if appointment else None,
+                              TicketLink.linked_by: staff.id, TicketLink.linked_at: utcnow()})
+         .execute())
+        audit.record("update", case, f"linked ticket {ticket.number} ({ticket.id})", staff=staff)
+    return case
+
+
+def match_appointment(ticket_id, appointment_id, staff):
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    if appointment is None:
+        raise NotFound("That appointment no longer exists.")
+    return link_ticket(ticket_id, appointment.case_id, staff, appointment_id=appointment.id)
+
+
+def create_case_from_ticket(ticket_id, data, staff, reference=None):
+    with write_transaction():
+        case = create_case(data, staff, reference)
+        link_ticket(ticket_id, case.id, staff)
+    return case
+
+
+def record_visit(ticket, staff, outcome, now):
+    """Called by the queue when a visit is finished: a linked case gets its contact log entry."""
+    link = TicketLink.get_or_none(TicketLink.ticket == ticket.id)
+    if link is None or link.case_id is None:
+        return None
+    kind = "appointment" if link.appointment_id else "drop_in"
+    summary = outcome or "Seen at the drop-in; no note recorded."
+    if link.family_member_id:
+        summary = f"Family visit ({link.family_member.name}). {summary}"
+    entry = ContactEntry.create(case=link.case_id, kind=kind, happened_at=now, summary=summary, staff=staff,
+                                ticket=ticket.id)
+    if link.appointment_id:
+        Appointment.update(status="seen").where(Appointment.id == link.appointment_id).execute()
+    audit.record("update", link.case, f"added {kind} contact {entry.id} from ticket {ticket.number}", staff=staff)
+    return entry
+
+
+def todays_appointments(day_start, day_end):
+    # Reception's queue shows these on every render: only the columns it shows, never a whole
+    # case or staff row (a staff row holds the password hash and two-factor secret).
+    return list(Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
+                                   Case.id, Case.reference, Case.name, Case.preferred_name,
+                                   StaffUser.id, StaffUser.display_name)
+                .join(Case).switch(Appointment).join(StaffUser)
+                .where((Appointment.starts_at >= day_start) & (Appointment.starts_at < day_end)
+                       & (Appointment.status != "cancelled"))
+                .order_by(Appointment.starts_at))
+
+
+def case_summary(case):
+    """What a keyworker needs at the desk: open plan items and the last few contacts."""
+    items = list(case.plan_items.where(ActionPlanItem.open())
+                 .order_by(ActionPlanItem.review_date.asc(nulls="LAST")))
+    contacts = list(case.contacts.order_by(ContactEntry.happened_at.desc()).limit(3))
+    flags = list(case.flags.where(SafetyFlag.active))
+    return {"items": items, "contacts": contacts, "flags": flags}
+
+
+def desk_summary(case, ticket, staff):
+    """The case summary at the desk. The desk refreshes itself: audited once per visit, not once per poll."""
+    detail = f"summary at desk for ticket {ticket.id}"
+    if not audit.already_recorded(staff, case, detail):
+        audit.record("view", case, detail, staff=staff)
+    return case_summary(case)
+
+
+def link_of(ticket):
+    """The case (and family member or appointment) a ticket is linked to, if any."""
+    return TicketLink.get_or_none(TicketLink.ticket == ticket.id) if ticket is not None else None
+
+
+def queue_annotations(tickets):
+    """For reception's queue: each ticket's case if linked, new or returning, and discreet alerts."""
+    by_id = {t.id: t for t in tickets}
+    if not by_id:
+        return {}, []
+    links = list(TicketLink.select(TicketLink, Case).join(Case).where(TicketLink.ticket.in_(list(by_id))))
+    case_ids = [link.case_id for link in links]
+    if not case_ids:
+        return {}, []
+    flags = list(SafetyFlag.select().where(SafetyFlag.case.in_(case_ids) & SafetyFlag.active))
+    seen_before = {case_id for (case_id,) in ContactEntry.select(ContactEntry.case)
+                   .where(ContactEntry.case.in_(case_ids)).distinct().tuples()}
+    annotations = {}
+    for link in links:
+        annotations[link.ticket_id] = {
+            "case": link.case, "returning": link.case_id in seen_before, "family": bool(link.family_member_id),
+            "flags": [f for f in flags if f.case_id == link.case_id]}
+    # In the building: waiting, called, or with someone in a room.
+    here = {link.case_id: by_id[link.ticket_id] for link in links if by_id[link.ticket_id].is_active}
+    alerts = set()
+    for flag in flags:
+        ticket = here.get(flag.case_id)
+        if ticket is None:
+            continue
+        if flag.kind == "keep_apart":
+            other = here.get(flag.other_case_id)
+            if other is not None:
+                first, second = sorted((ticket.number, other.number))
+                alerts.add(f"Keep apart: {first} and {second} are both here.")
+        elif ticket.state in ("waiting", "called"):
+            alerts.add(f"{FLAG_KINDS[flag.kind]}: check the case before seeing {ticket.number}.")
+    return annotations, sorted(alerts)

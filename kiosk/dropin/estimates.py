@@ -1,0 +1,108 @@
+"""Wait estimates and the session's counters, from the queue ahead and recent visit times."""
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+
+from . import live
+from .models import DeskAssignment, Ticket
+from .queue import call_order
+
+RECENT_VISITS = 30
+NEAR_END = timedelta(minutes=45)
+
+
+def average_visit_minutes():
+    """Mean time with staff over the most recent finished visits, or the configured guess."""
+    rows = (Ticket.select(Ticket.called_at, Ticket.started_at, Ticket.finished_at)
+            .where((Ticket.state == "done") & Ticket.finished_at.is_null(False))
+            .order_by(Ticket.finished_at.desc()).limit(RECENT_VISITS).tuples())
+    lengths = [(finished - (started or called)).total_seconds() / 60
+               for called, started, finished in rows if (started or called)]
+    lengths = [m for m in lengths if 0 < m < 180]
+    if not lengths:
+        return current_app.config["DEFAULT_VISIT_MINUTES"]
+    return max(1, round(sum(lengths) / len(lengths)))
+
+
+def staff_on_duty(session):
+    if session is None or session.id is None:
+        return 1
+    return max(1, DeskAssignment.select().where(DeskAssignment.session == session).count())
+
+
+@dataclass
+class Estimate:
+    position: int          # 1 means next to be called
+    minutes: int
+    seen_today: bool | None  # None when it is too early in the session to say
+
+
+def estimate(ticket, now, version=None):
+    """Where the ticket stands and roughly how long until it is called.
+
+    `version` is the office's queue version when the caller has just read it.
+    """
+    if ticket.state != "waiting":
+        return None
+    order, visit_minutes, on_duty = _queue_figures(ticket.session, version)
+    position = order.index(ticket.id) + 1 if ticket.id in order else len(order)
+    minutes = math.ceil((position - 1) * visit_minutes / on_duty)
+    seen_today = None
+    if now >= ticket.session.ends_at - NEAR_END:
+        seen_today = now + timedelta(minutes=minutes) < ticket.session.ends_at + timedelta(minutes=15)
+    return Estimate(position=position, minutes=minutes, seen_today=seen_today)
+
+
+def _queue_figures(session, version=None):
+    """Call next's order of the waiting tickets, the recent time with staff and the desks staffed.
+
+    Every visitor's ticket page asks for these, and they stay the same until the queue
+    changes, so they are worked out once per queue version (every change bumps it).
+    """
+    def work_out():
+        # Only the ids, in Call next's order: a whole ticket per waiting row cost far more than the sort.
+        order = [ticket_id for (ticket_id,) in Ticket.select(Ticket.id)
+                 .where((Ticket.session == session.id) & (Ticket.state == "waiting"))
+                 .order_by(*call_order()).tuples()]
+        return order, average_visit_minutes(), staff_on_duty(session)
+    return live.per_version("queue_figures", session.office_id, work_out, queue_version=version, scope=session.id)
+
+
+def wait_words(minutes):
+    if minutes <= 0:
+        return "You should be called very soon"
+    if minutes < 10:
+        return "About 5 to 10 minutes"
+    if minutes < 60:
+        return f"About {int(5 * round(minutes / 5))} minutes"
+    hours, rest = divmod(int(5 * round(minutes / 5)), 60)
+    return f"About {hours} hour{'s' if hours > 1 else ''}" + (f" {rest} minutes" if rest else "")
+
+
+@dataclass
+class Counters:
+    waiting: int
+    with_staff: int
+    seen: int
+    average_wait_minutes: int | None
+    longest_waiting_since: object  # datetime of the longest-waiting ticket, for the ticking clock
+
+
+def counters(session, tickets):
+    """The session's figures, from tickets already loaded for the queue."""
+    by_state = {}
+    for t in tickets:
+        by_state[t.state] = by_state.get(t.state, 0) + 1
+    waits = [(t.called_at - t.created_at).total_seconds() / 60
+             for t in tickets if t.called_at and t.call_count]
+    still_waiting = [t.created_at for t in tickets if t.state == "waiting"]
+    return Counters(
+        waiting=by_state.get("waiting", 0),
+        with_staff=by_state.get("called", 0) + by_state.get("in_progress", 0),
+        seen=by_state.get("done", 0),
+        average_wait_minutes=round(sum(waits) / len(waits)) if waits else None,
+        longest_waiting_since=min(still_waiting) if still_waiting else None,
+    )
+

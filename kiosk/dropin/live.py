@@ -1,0 +1,183 @@
+"""Live screens: the queue version, the "nothing changed" answer, shared copies, and every cache polls use.
+
+Reception's queue, the keyworker's desk, the wall display and the visitor's ticket page
+refresh themselves every few seconds. Each poll carries the key of what it shows
+(`?v=`); while the key is unchanged the answer is an empty 204 (htmx then swaps
+nothing), which costs one indexed read. The key is the office's queue version, bumped
+in the same transaction as every change a screen shows, plus the drop-in slot the clock
+is in (a session beginning or a day turning changes screens without any write).
+
+To add a polled screen:
+  1. render its fragment with `version=poll_key()` and have the fragment poll
+     `url_for(<its live endpoint>, v=version)` every `poll_seconds` (see _macros.html);
+  2. give its live endpoint `return answer(render, cheap=..., full=...)`: `cheap`
+     says, without a database read, whether the asker may learn that nothing changed,
+     `full` refuses with a response when a real check fails, and `render(key)` makes
+     the fragment;
+  3. make every write it shows call `bump()` inside its write transaction.
+
+The caches here are all per process and all keyed by the version, so a change made by
+another process (gunicorn's workers) is seen at the next poll.
+"""
+import secrets
+import time
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from ..clock import utcnow
+from ..db import database
+from ..offices.models import current_office_id
+from .models import QueueState
+from .schedule import schedule
+
+# --- SQL built once -------------------------------------------------------------------------------
+
+# SQL text and where each value goes, by (name, kind of database): see prepared.
+_PREPARED = {}
+_FIXED = object()
+
+
+def prepared(name, build, **values):
+    """(sql, params) for a query every poll runs, its SQL built once per kind of database.
+
+    `build(**values)` makes the query with peewee; the first time it is built with stand-ins
+    for the values, to learn where each goes among the query's parameters (the rest are fixed
+    ones of the query itself). Queries of different shapes need different names.
+    """
+    key = (name, type(database.obj))
+    entry = _PREPARED.get(key)
+    if entry is None:
+        stand_ins = {k: (-70001 - i if isinstance(v, int) else f"stand-in-{i}-{k}")
+                     for i, (k, v) in enumerate(values.items())}
+        sql, params = build(**stand_ins).sql()
+        names = {v: k for k, v in stand_ins.items()}
+        entry = (sql, [(names[p], None) if _hashable(p) and p in names else (_FIXED, p) for p in params])
+        if {k for k, _ in entry[1] if k is not _FIXED} != set(values):
+            raise RuntimeError(f"{name}: not every value reached the query's parameters")
+        _PREPARED[key] = entry
+    sql, slots = entry
+    return sql, [fixed if k is _FIXED else values[k] for k, fixed in slots]
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def select_prepared(model, name, build, **values):
+    """The rows of a prepared query (see prepared) as instances of `model`, columns converted as usual."""
+    sql, params = prepared(name, build, **values)
+    return list(model.raw(sql, *params))
+
+
+# --- The queue version ------------------------------------------------------------------------------
+
+def version(office_id=None):
+    """The office's queue version: one primary-key read, its SQL built once."""
+    sql, params = prepared("queue-version", lambda office: QueueState.select(QueueState.version)
+                           .where(QueueState.id == office), office=office_id or current_office_id())
+    row = database.execute_sql(sql, params).fetchone()
+    return (row[0] if row else 0) or 0
+
+
+def bump(office_id=None):
+    """Every screen of the office shows something new. Call inside the write transaction that changes it;
+    as the transaction's first write it also takes the queue's lock (see transactions.py)."""
+    QueueState.update(version=QueueState.version + 1).where(QueueState.id == (office_id or current_office_id())).execute()
+
+
+def bump_all():
+    """For changes every office's screens show (safety flags on cases, which all offices share)."""
+    QueueState.update(version=QueueState.version + 1).execute()
+
+
+def poll_key(now=None, queue_version=None):
+    """What a polling screen compares: the queue's version and which slot the clock is in.
+
+    One indexed read (none when the caller has just read the version); the slot part
+    changes by itself when a session begins or a day turns, which no write would announce.
+    """
+    now = now or utcnow()
+    return f"{version() if queue_version is None else queue_version}-{_slot_marker(now)}"
+
+
+def _slot_marker(now):
+    """The slot the clock is in, or the local day outside them; the same all through a minute,
+    since slots begin and end on whole minutes, so worked out once a minute, not on every poll."""
+    app = current_app._get_current_object()
+    minute = now.replace(second=0, microsecond=0)
+    cached = app.extensions.get("dropin_slot_marker")
+    if cached is not None and cached[0] == minute:
+        return cached[1]
+    slot = schedule().slot_at(now)
+    marker = slot.starts_at.strftime("%Y%m%d%H%M") if slot else schedule().local_today(now).strftime("%Y%m%d")
+    app.extensions["dropin_slot_marker"] = (minute, marker)
+    return marker
+
+
+# --- Answering a poll ------------------------------------------------------------------------------
+
+def nothing_changed():
+    """The answer to a poll whose screen is up to date: htmx swaps nothing."""
+    return current_app.response_class(status=204)
+
+
+def answer(render, cheap=None, full=None):
+    """The one way a live endpoint answers.
+
+    204 when the poll's key is current and `cheap()` (no database read) allows telling
+    so; otherwise `full()` may refuse with a response of its own, and `render(key)`
+    makes the fragment. `cheap` goes first: it may say which office the screen is at.
+    """
+    trusted = cheap is None or cheap()
+    key = poll_key()
+    if trusted and request.args.get("v") == key:
+        return nothing_changed()
+    refusal = full() if full is not None else None
+    if refusal is not None:
+        return refusal
+    return render(key)
+
+
+# --- Copies made once per version -------------------------------------------------------------------
+
+# After each change every reception screen asks for the same queue fragment within one poll.
+# It is rendered once per queue version (and office and role), and the other screens get that
+# copy with their own CSRF token in it. The minutes waited tick on in the browser (staff.js),
+# so a copy is used for a few seconds only.
+SHARED_FOR_SECONDS = 5
+_CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
+
+
+def shared_render(template, key, context):
+    """One copy per template, office and role (a manager's screen and reception's do not take
+    turns evicting each other's), used while the version holds and for a few seconds at most."""
+    token = generate_csrf()
+    cache = current_app.extensions.setdefault("dropin_shared_fragments", {})
+    slot = (template, current_office_id(), current_user.role)
+    copy = cache.get(slot)
+    now = time.monotonic()
+    if copy is not None and copy[0] == key and now - copy[1] < SHARED_FOR_SECONDS:
+        return copy[2].replace(_CSRF_MARK, token)
+    html = render_template(template, version=key, **context())
+    cache[slot] = (key, now, html.replace(token, _CSRF_MARK))
+    return html
+
+
+def per_version(name, office_id, compute, queue_version=None, scope=None):
+    """A value that stays the same until the office's queue changes: worked out once per version
+    (and `scope`, e.g. the drop-in session). `queue_version` is the office's version when the
+    caller has just read it, else it is read here."""
+    key = (scope, version(office_id) if queue_version is None else queue_version)
+    cache = current_app.extensions.setdefault(f"dropin_{name}", {})
+    held = cache.get(office_id)
+    if held is not None and held[0] == key:
+        return held[1]
+    value = compute()
+    cache[office_id] = (key, value)
+    return value

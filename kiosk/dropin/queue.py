@@ -1,0 +1,316 @@
+"""The queue: check-in and the ticket number, Call next's order, and every state change of a ticket.
+
+Each change owns its transaction and bumps the office's queue version (dropin/live.py).
+"""
+import secrets
+
+from peewee import JOIN, Case, IntegrityError, fn
+
+from ..cases.visits import record_visit
+from ..clock import utcnow
+from ..db import database
+from ..errors import CheckInClosed, NotFound, Refused, StaleTicket
+from ..offices.models import current_office_id
+from ..people.models import StaffUser
+from ..transactions import write_transaction
+from . import live
+from .live import select_prepared
+from .models import NEEDS, VISIT_FOR, DeskAssignment, DropInSession, Room, Ticket
+from .sessions import checkin_session, saved
+
+# action: (states it may start from, state it leaves the ticket in)
+ACTIONS = {
+    "call": (("waiting", "called"), "called"),
+    "start": (("called",), "in_progress"),
+    "finish": (("called", "in_progress"), "done"),
+    "no_show": (("called",), "no_show"),
+    "requeue": (("called", "no_show", "in_progress"), "waiting"),
+    "cancel": (("waiting", "called"), "cancelled"),
+    "left": (("waiting", "called"), "left"),
+}
+ACTION_VERBS = {
+    "call": "called", "start": "started", "finish": "finished", "no_show": "marked as a no-show",
+    "requeue": "put back to waiting", "cancel": "cancelled", "left": "marked as left",
+}
+
+
+def _clean_needs(needs):
+    codes = [code for code in needs or () if code in NEEDS]  # an empty form gives None
+    return ",".join(dict.fromkeys(codes))
+
+
+def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
+             priority=False, session=None, now=None):
+    """Give the visitor the next number in the session taking check-ins.
+
+    A repeated request_key returns the ticket the first request made, so a
+    double tap or a resubmitted form never makes two tickets.
+    """
+    if visit_for not in VISIT_FOR:
+        raise Refused("Choose who the visit is for.")
+    now = now or utcnow()
+    with write_transaction():
+        if request_key:
+            # Nearly always a new key: ask for the id alone, and load the ticket only for a repeat.
+            existing = Ticket.select(Ticket.id).where(Ticket.request_key == request_key).scalar()
+            if existing:
+                return Ticket.get_by_id(existing)
+        live.bump(session.office_id if session is not None else None)
+        session = session or checkin_session(now)
+        if session is None:
+            raise CheckInClosed("Check-in is closed just now.")
+        session = saved(session)
+        # Read the counter under the write lock: a session passed in (a walk-in) was loaded before it.
+        model = type(session)
+        number = model.select(model.last_number).where(model.id == session.id).scalar() + 1
+        model.update(last_number=number).where(model.id == session.id).execute()
+        session.last_number = number
+        try:
+            with database.atomic():
+                return Ticket.create(
+                    session=session, number=number, token=secrets.token_urlsafe(24),
+                    request_key=request_key or None, visit_for=visit_for,
+                    needs=_clean_needs(needs), name=(name or "").strip() or None,
+                    source=source, priority=priority, created_at=now)
+        except IntegrityError:
+            # Only a request_key racing itself lands here; the other request holds the ticket.
+            existing = Ticket.get_or_none(Ticket.request_key == request_key)
+            if existing:
+                return existing
+            raise
+
+
+def call_order(staff=None):
+    """Priority first, then appointments and people asking for this worker (a StaffUser or its id),
+    then longest wait."""
+    staff_id = getattr(staff, "id", staff)
+    asked_for_me = (Ticket.requested_staff == staff_id) if staff_id is not None else False
+    return [
+        Ticket.priority.desc(),
+        Case(None, [((Ticket.visit_for == "appointment") | asked_for_me, 0)], 1),
+        # Someone asking for a particular worker waits for them before others take them.
+        Case(None, [(Ticket.requested_staff.is_null(False), 1)], 0),
+        Ticket.created_at,
+        Ticket.id,
+    ]
+
+
+def waiting(session, staff=None):
+    if session is None or session.id is None:
+        return []
+    # Every desk and queue screen runs this after each change: SQL built once per shape.
+    if staff is None:
+        return select_prepared(Ticket, "waiting", _waiting_query, session_id=session.id)
+    return select_prepared(Ticket, "waiting-for-worker", _waiting_query, session_id=session.id, staff_id=staff.id)
+
+
+def _waiting_query(session_id, staff_id=None):
+    return (Ticket.select().where((Ticket.session == session_id) & (Ticket.state == "waiting"))
+            .order_by(*call_order(staff_id)))
+
+
+def current_visitor(session, staff):
+    """The ticket this worker has called or is seeing, if any."""
+    if session is None or session.id is None:
+        return None
+    mine = select_prepared(Ticket, "current-visitor", _current_visitor_query, session_id=session.id, staff_id=staff.id)
+    return mine[0] if mine else None
+
+
+def _current_visitor_query(session_id, staff_id):
+    return (Ticket.select().where((Ticket.session == session_id) & (Ticket.called_by == staff_id)
+                                  & Ticket.state.in_(("called", "in_progress")))
+            .order_by(Ticket.called_at.desc()).limit(1))
+
+
+def desk_room(session, staff):
+    if session is None or session.id is None:
+        return None
+    desk = (DeskAssignment.select(DeskAssignment, Room).join(Room)
+            .where((DeskAssignment.session == session) & (DeskAssignment.staff == staff)).first())
+    return desk.room if desk else None
+
+
+def choose_room(session, staff, room_id):
+    room = Room.get_or_none((Room.id == room_id) & Room.active & (Room.office == session.office_id))
+    if room is None:
+        raise Refused("Choose one of the rooms on the list.")
+    with write_transaction():
+        live.bump(session.office_id)
+        session = saved(session)
+        (DeskAssignment.insert(session=session, staff=staff, room=room)
+         .on_conflict(conflict_target=[DeskAssignment.session, DeskAssignment.staff],
+                      update={DeskAssignment.room: room.id})
+         .execute())
+    return room
+
+
+def call_next(session, staff, now=None):
+    """Call the ticket that should be seen next to this worker's room.
+
+    The version bump comes first, so the transaction holds the write lock
+    before it reads the queue: two workers pressing at once are served one
+    after the other and never get the same visitor.
+    """
+    now = now or utcnow()
+    if session is None or session.id is None:
+        raise Refused("Nobody is waiting.")
+    with write_transaction():
+        live.bump(session.office_id)
+        room = desk_room(session, staff)
+        if room is None:
+            raise Refused("Choose your room or desk first.")
+        mine = current_visitor(session, staff)
+        if mine is not None:
+            raise Refused(f"You still have {mine.number}: press Done or No-show first.")
+        ticket = (Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting"))
+                  .order_by(*call_order(staff)).first())
+        if ticket is None:
+            raise Refused("Nobody is waiting.")
+        _apply(ticket, "call", staff, room, None, now)
+    return ticket
+
+
+def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=None, now=None):
+    """Apply a reception or desk action to a ticket, refusing it if the ticket has moved on."""
+    if action not in ACTIONS:
+        raise Refused("That action is not recognised.")
+    now = now or utcnow()
+    with write_transaction():
+        live.bump()
+        ticket = _ticket_here(ticket_id)
+        allowed_from, _ = ACTIONS[action]
+        if expected_state and ticket.state != expected_state:
+            raise StaleTicket(_moved_message(ticket))
+        if ticket.state not in allowed_from:
+            raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}: it cannot be "
+                          f"{ACTION_VERBS[action]} now.")
+        room = None
+        if action == "call":
+            if room_id:
+                room = Room.get_or_none((Room.id == room_id) & Room.active & (Room.office == current_office_id()))
+                if room is None:
+                    raise Refused("Choose one of the rooms on the list.")
+            room = room or desk_room(ticket.session, staff) or ticket.room
+            if room is None:
+                raise Refused("Choose a room or desk to call them to.")
+        _apply(ticket, action, staff, room, outcome, now)
+    return ticket
+
+
+def set_priority(ticket_id, priority, expected_state=None):
+    with write_transaction():
+        live.bump()
+        ticket = _ticket_here(ticket_id)
+        if expected_state and ticket.state != expected_state:
+            raise StaleTicket(_moved_message(ticket))
+        if ticket.state not in ("waiting", "called"):
+            raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}: priority no longer applies.")
+        ticket.priority = priority
+        ticket.save(only=[Ticket.priority])
+    return ticket
+
+
+def _ticket_here(ticket_id):
+    """A ticket of this office's queue; another office's tickets are not there to act on."""
+    ticket = (Ticket.select(Ticket).join(DropInSession)
+              .where((Ticket.id == ticket_id) & (DropInSession.office == current_office_id())).first())
+    if ticket is None:
+        raise NotFound("That ticket no longer exists.")
+    return ticket
+
+
+def _moved_message(ticket):
+    who = f" by {ticket.called_by.display_name}" if ticket.called_by_id and ticket.state != "waiting" else ""
+    return f"Ticket {ticket.number} has just been {ticket.state_label.lower()}{who}. The queue has been refreshed."
+
+
+def _apply(ticket, action, staff, room, outcome, now):
+    _, new_state = ACTIONS[action]
+    ticket.state = new_state
+    if action == "call":
+        ticket.room = room
+        ticket.called_by = staff
+        ticket.called_at = now
+        ticket.call_count += 1
+    elif action == "start":
+        ticket.started_at = now
+    elif action == "finish":
+        ticket.started_at = ticket.started_at or now
+        ticket.finished_at = now
+        ticket.outcome = (outcome or "").strip() or None
+        record_visit(ticket, staff, ticket.outcome, now)
+    elif action in ("no_show", "cancel", "left"):
+        ticket.finished_at = now
+    elif action == "requeue":
+        ticket.room = None
+        ticket.called_by = None
+        ticket.started_at = None
+        ticket.finished_at = None
+    ticket.save()
+
+
+def session_tickets(session):
+    """Every ticket of the session with its room and caller, in one query."""
+    if session is None or session.id is None:
+        return []
+    caller = StaffUser.alias()
+    # Only what the screens show of the room and the caller: every poll that renders loads these
+    # rows, and a whole staff row (password hash, two-factor secrets) per ticket is cost and risk.
+    return list(Ticket.select(Ticket, Room.id, Room.name, caller.id, caller.display_name)
+                .join_from(Ticket, Room, JOIN.LEFT_OUTER, on=(Ticket.room == Room.id), attr="room")
+                .join_from(Ticket, caller, JOIN.LEFT_OUTER, on=(Ticket.called_by == caller.id), attr="called_by")
+                .where(Ticket.session == session).order_by(Ticket.number))
+
+
+def count_by_state(session):
+    if session is None or session.id is None:
+        return {}
+    rows = (Ticket.select(Ticket.state, fn.COUNT(Ticket.id).alias("n"))
+            .where(Ticket.session == session).group_by(Ticket.state).tuples())
+    return dict(rows)
+
+
+def ticket_by_token(token):
+    """The ticket a QR code or a kiosk's ticket page names, with its drop-in session, or None.
+
+    Every visitor's phone asks for its ticket every few seconds: SQL built once, two indexed reads.
+    """
+    if len(token) > 64:
+        return None
+    found = select_prepared(Ticket, "ticket-by-token", lambda token: Ticket.select().where(Ticket.token == token),
+                            token=token)
+    if not found:
+        return None
+    ticket = found[0]
+    ticket.session = select_prepared(DropInSession, "dropin-session-by-id",
+                                     lambda session_id: DropInSession.select().where(DropInSession.id == session_id),
+                                     session_id=ticket.session_id)[0]
+    return ticket
+
+
+def ticket_by_id(ticket_id, required=True):
+    """A ticket by its id; a missing one is refused with a 404, or None when not `required`."""
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+    if ticket is None and required:
+        raise NotFound("That ticket no longer exists.")
+    return ticket
+
+
+RECENT_CALLS = 5
+
+
+def board(session):
+    """What the wall screen shows: the number now being called, the last few calls, how many wait."""
+    calls, waiting_count = [], 0
+    if session is not None and session.id is not None:
+        calls = list(Ticket.select(Ticket.id, Ticket.number, Ticket.state, Ticket.called_at,
+                                   Ticket.call_count, Room.name)
+                     .join(Room)
+                     .where((Ticket.session == session) & Ticket.called_at.is_null(False)
+                            & Ticket.state.in_(("called", "in_progress", "done")))
+                     .order_by(Ticket.called_at.desc()).limit(RECENT_CALLS + 1))
+        waiting_count = Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting")).count()
+    now_calling = calls[0] if calls and calls[0].state == "called" else None
+    recent = calls[1:] if now_calling else calls[:RECENT_CALLS]
+    return {"now_calling": now_calling, "recent": recent, "waiting_count": waiting_count}

@@ -1,0 +1,106 @@
+"""Staff sign-ins, held on the server: a random token in the signed cookie, its hash in the database.
+
+Signing out, a manager ending someone's sessions, a password change and the
+idle and absolute time-outs all end the row, so the cookie stops working at
+once, wherever it is.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, request, session
+from flask_login import login_user, logout_user
+
+from .. import audit
+from ..clock import utcnow
+from ..dropin.live import select_prepared
+from ..offices.models import offices_of
+from ..transactions import write_transaction
+from .models import SignIn, StaffUser
+
+# Refreshing last_seen_at at most this often keeps a busy screen from writing on every click.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(user, how):
+    """Sign in: a fresh cookie session (nothing carried over from before) with a new server-side row.
+    `how` says in the audit log how they proved who they are."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    with write_transaction():
+        SignIn.create(token_hash=_hash(token), user=user, address=request.remote_addr,
+                      user_agent=(request.user_agent.string or "")[:200])
+        audit.record("sign-in", user, how, staff=user)
+    session["sid"] = token
+    session["office_id"] = offices_of(user)[0].id
+    login_user(user)
+
+
+def failed(why, user=None, username=None):
+    """A failed attempt, in the audit log: the account tried (as typed, when there is none) and why."""
+    audit.record("sign-in failed", user, why, staff=user, username=None if user else (username or "").strip().lower()[:40])
+
+
+def end(user=None):
+    """Sign out this browser: its row ends, so the cookie is no good anywhere."""
+    token = session.get("sid")
+    with write_transaction():
+        if user is not None:
+            audit.record("sign-out", user, staff=user)
+        if token:
+            (SignIn.update(ended_at=utcnow())
+             .where((SignIn.token_hash == _hash(token)) & SignIn.ended_at.is_null()).execute())
+    logout_user()
+    session.clear()
+
+
+def end_all(user, keep_current=False):
+    """End every open sign-in of a user (optionally all but this one). Returns how many ended."""
+    query = SignIn.update(ended_at=utcnow()).where((SignIn.user == user) & SignIn.ended_at.is_null())
+    if keep_current and session.get("sid"):
+        query = query.where(SignIn.token_hash != _hash(session["sid"]))
+    return query.execute()
+
+
+def open_count(user):
+    return SignIn.select().where((SignIn.user == user) & SignIn.ended_at.is_null()).count()
+
+
+def load(user_id):
+    """The signed-in user if this browser's sign-in is still open."""
+    token = session.get("sid")
+    if not token:
+        return None
+    # Every request of a signed-in screen runs these two, so their SQL is built once.
+    rows = select_prepared(SignIn, "sign-in", _open_sign_in_query, token_hash=_hash(token))
+    if not rows or str(rows[0].user_id) != str(user_id):
+        return None
+    row = rows[0]
+    users = select_prepared(StaffUser, "staff-user", _active_user_query, user_id=row.user_id)
+    if not users:
+        return None
+    user = users[0]
+    now = utcnow()
+    config = current_app.config
+    idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(minutes=config["SESSION_ABSOLUTE_MINUTES"])
+    if now - row.created_at > absolute or now - row.last_seen_at > idle:
+        SignIn.update(ended_at=now).where(SignIn.id == row.id).execute()
+        return None
+    # A screen refreshing by itself is not a person using it: polls do not keep a session alive.
+    if not (request.endpoint or "").endswith("_live") and now - row.last_seen_at > TOUCH_EVERY:
+        SignIn.update(last_seen_at=now).where(SignIn.id == row.id).execute()
+    return user
+
+
+def _open_sign_in_query(token_hash):
+    return (SignIn.select(SignIn.id, SignIn.user, SignIn.created_at, SignIn.last_seen_at)
+            .where((SignIn.token_hash == token_hash) & SignIn.ended_at.is_null()))
+
+
+def _active_user_query(user_id):
+    return StaffUser.select().where((StaffUser.id == user_id) & StaffUser.active)

@@ -1,0 +1,52 @@
+"""Keeping records no longer than needed: the purge of old tickets' free text, daily while the app runs."""
+import threading
+from datetime import timedelta
+
+from . import audit
+from .cases.models import Case
+from .clock import utcnow
+from .db import database
+from .dropin.models import Ticket
+from .transactions import write_transaction
+
+
+def purge(ticket_days, case_years, now=None):
+    """Remove first names and outcome notes from tickets older than ticket_days.
+
+    Closed cases older than case_years are listed for a person to review, never
+    deleted here: what to keep is a decision for the service, case by case.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=ticket_days)
+    with write_transaction():
+        cleared = (Ticket.update(name=None, outcome=None)
+                   .where((Ticket.created_at < cutoff) & (Ticket.name.is_null(False) | Ticket.outcome.is_null(False)))
+                   .execute())
+        if cleared:
+            audit.record("purge", None, f"cleared names and notes from {cleared} tickets before {cutoff:%Y-%m-%d}")
+    review_before = now - timedelta(days=round(365.25 * case_years))
+    to_review = list(Case.select(Case.id, Case.reference, Case.closed_at)
+                     .where((Case.status == "closed") & (Case.closed_at < review_before)).order_by(Case.closed_at))
+    return cleared, to_review
+
+
+def start_daily_purge(app, interval=timedelta(days=1)):
+    """While the app is up, purge once at start and then once a day, in a background thread."""
+    stop = threading.Event()
+
+    def run():
+        while True:
+            with app.app_context():
+                try:
+                    purge(app.config["TICKET_RETENTION_DAYS"], app.config["CLOSED_CASE_REVIEW_YEARS"])
+                except Exception:  # noqa: BLE001 - a failed purge must not stop the app; it is logged
+                    app.logger.exception("Daily purge failed")
+                finally:
+                    if not database.is_closed():
+                        database.close()
+            if stop.wait(interval.total_seconds()):
+                return
+
+    thread = threading.Thread(target=run, name="daily-purge", daemon=True)
+    thread.start()
+    return stop

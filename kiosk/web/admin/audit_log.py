@@ -1,0 +1,62 @@
+"""The audit log for managers, filtered on screen or exported as CSV."""
+import csv
+import io
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Response, render_template, request
+
+from ... import audit
+from ...dropin.schedule import schedule
+from ..access import managers_only
+from ..respond import refuse
+from . import bp
+from .forms import AuditFilterForm
+
+PAGE_SIZE = 100
+
+
+def _local_midnight_utc(day):
+    local = datetime.combine(day, time.min, tzinfo=schedule().tz)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _filtered():
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        refuse(form)
+    query = audit.events(
+        username=(form.username.data or "").strip().lower() or None, action=form.action.data or None,
+        object_type=form.object_type.data or None, object_id=form.object_id.data,
+        since=_local_midnight_utc(form.since.data) if form.since.data else None,
+        until=_local_midnight_utc(form.until.data + timedelta(days=1)) if form.until.data else None)
+    return form, query
+
+
+@bp.route("/audit")
+@managers_only
+def audit_log():
+    form, query = _filtered()
+    page = max(1, request.args.get("page", 1, type=int))
+    events = list(query.paginate(page, PAGE_SIZE))
+    return render_template("admin/audit.html", form=form, events=events, page=page,
+                           more=len(events) == PAGE_SIZE)
+
+
+@bp.route("/audit.csv")
+@managers_only
+def audit_csv():
+    _, query = _filtered()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["when_utc", "username", "action", "record", "record_id", "detail", "from"])
+    for event in query.iterator():
+        writer.writerow([event.at.isoformat(timespec="seconds") + "Z", _safe(event.username), event.action,
+                         event.object_type or "", event.object_id or "", _safe(event.detail), event.address or ""])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+
+
+def _safe(text):
+    """A cell that a spreadsheet would run as a formula is written as text."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,66 @@
+"""The keyworker's desk: choose a room, Call next, the visitor with them and their case, who is waiting."""
+from flask import Blueprint, render_template, url_for
+
+from ...cases import visits
+from ...clock import utcnow
+from ...dropin import live
+from ...dropin.models import Room
+from ...dropin.queue import call_next, choose_room, current_visitor, desk_room, waiting
+from ...dropin.sessions import working_session
+from ...errors import Refused
+from ..access import me, staff_required
+from ..respond import done, refuse, staff_poll
+from .forms import RoomForm
+
+bp = Blueprint("desk", __name__, url_prefix="/staff")
+
+
+def _room_form(**data):
+    form = RoomForm(**data)
+    form.room.choices = [(r.id, r.name) for r in Room.in_use()]
+    return form
+
+
+def desk_context():
+    dropin = working_session()
+    staff = me()
+    room = desk_room(dropin, staff)
+    current = current_visitor(dropin, staff)
+    link = visits.link_of(current)
+    summary = None
+    # A family visitor's ticket shows who they are, never the case's plan or contact log.
+    if link is not None and not link.family_member_id and staff.sees_casework:
+        summary = visits.desk_summary(link.case, current, staff)
+    return {"session": dropin, "room": room, "room_form": _room_form(formdata=None, room=room.id if room else None),
+            "current": current, "link": link, "summary": summary, "queue": waiting(dropin, staff), "now": utcnow()}
+
+
+@bp.route("/desk")
+@staff_required
+def desk():
+    return render_template("desk/desk.html", version=live.poll_key(), **desk_context())
+
+
+@bp.route("/desk/live")
+def desk_live():
+    return staff_poll("desk/_desk.html", desk_context)
+
+
+@bp.route("/desk/room", methods=["POST"])
+@staff_required
+def desk_room_choice():
+    form = _room_form()
+    if not form.validate():
+        refuse(form)
+    dropin = working_session()
+    if dropin is None:
+        raise Refused("No drop-in session is on now.")
+    room = choose_room(dropin, me(), form.room.data)
+    return done(f"You are calling people to {room.name}.", url_for("desk.desk"))
+
+
+@bp.route("/desk/call-next", methods=["POST"])
+@staff_required
+def desk_call_next():
+    ticket = call_next(working_session(), me())
+    return done(f"Calling {ticket.number} to {ticket.room.name}.", url_for("desk.desk"))

@@ -1,0 +1,40 @@
+"""Forms on reception's queue (the ticket actions are the desk's too)."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields import TimeField
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+
+from ...dropin.models import NEEDS, STATES, VISIT_FOR
+from ...dropin.queue import ACTIONS
+
+TICKET_ACTIONS = tuple(ACTIONS) + ("priority_on", "priority_off")
+
+
+class TicketActionForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired(), AnyOf(TICKET_ACTIONS, message="That action is not recognised.")])
+    # The state the screen showed; if the ticket has moved since, the action is refused.
+    expected_state = HiddenField(validators=[Optional(), AnyOf(tuple(STATES), message="Reload the page and try again.")])
+    room = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    outcome = TextAreaField("What was done", validators=[Optional(), Length(max=1000)])
+
+
+class WalkInForm(FlaskForm):
+    name = StringField("First name or initials", validators=[Optional(), Length(max=30)])
+    visit_for = RadioField("Visit for", choices=VISIT_FOR, default="self",
+                           invalid_choice_message="Choose who the visit is for.",
+                           validators=[DataRequired(message="Choose who the visit is for.")])
+    needs = SelectMultipleField("Needs", choices=NEEDS, validators=[Optional()])
+    priority = BooleanField("Priority")
+
+
+class ExtraSessionForm(FlaskForm):
+    until = TimeField("Open until", validators=[DataRequired(message="Give the time check-in should close.")])
+
+
+class LinkForm(FlaskForm):
+    case = IntegerField(validators=[DataRequired(message="Choose a case.")])
+    family_member = IntegerField(validators=[Optional()])
+
+
+class AppointmentMatchForm(FlaskForm):
+    appointment = IntegerField(validators=[DataRequired(message="Choose the appointment.")])

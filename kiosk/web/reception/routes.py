@@ -1,0 +1,172 @@
+"""Reception's live queue: every ticket's actions, walk-ins, the session's check-in, linking tickets to cases,
+and the office switch for staff at several offices. Views are thin: forms in, services, render."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ...cases import visits
+from ...cases.services import search_cases
+from ...clock import utcnow
+from ...dropin import live
+from ...dropin.estimates import counters
+from ...dropin.models import Room
+from ...dropin.queue import check_in, move, session_tickets, set_priority, ticket_by_id, waiting
+from ...dropin.sessions import close_checkin, open_extra_session, reopen_checkin, today_bounds, working_session
+from ...errors import BadInput, Refused
+from ...offices.models import offices_of
+from ..access import me, staff_required
+from ..filters import local_time
+from ..respond import done, refuse, staff_poll
+from .forms import AppointmentMatchForm, ExtraSessionForm, LinkForm, TicketActionForm, WalkInForm
+
+bp = Blueprint("reception", __name__, url_prefix="/staff")
+
+
+def _back():
+    return url_for("desk.desk") if request.form.get("from") == "desk" else url_for("reception.queue")
+
+
+@bp.route("/")
+@staff_required
+def home():
+    return redirect(url_for("desk.desk" if current_user.role == "keyworker" else "reception.queue"))
+
+
+def queue_context():
+    dropin = working_session()
+    tickets = session_tickets(dropin)
+    annotations, alerts = visits.queue_annotations(tickets)
+    day_start, day_end = today_bounds()
+    appointments = visits.todays_appointments(day_start, day_end)
+    return {
+        "annotations": annotations, "alerts": alerts, "appointments": appointments,
+        "open_appointments": [a for a in appointments if a.status == "booked"],
+        "session": dropin, "waiting": waiting(dropin), "now": utcnow(),
+        "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
+        "finished": [t for t in tickets if not t.is_active],
+        "counters": counters(dropin, tickets), "rooms": list(Room.in_use()),
+    }
+
+
+@bp.route("/queue")
+@staff_required
+def queue():
+    return render_template("reception/queue.html", version=live.poll_key(), walk_in=WalkInForm(),
+                           extra=ExtraSessionForm(), **queue_context())
+
+
+@bp.route("/queue/live")
+def queue_live():
+    return staff_poll("reception/_queue.html", queue_context, shared=True)
+
+
+ACTION_MESSAGES = {
+    "call": "Called {number} to {room}.",
+    "start": "Started with {number}.",
+    "finish": "{number} is done.",
+    "no_show": "{number} marked as a no-show.",
+    "requeue": "{number} is back in the queue.",
+    "cancel": "{number} cancelled.",
+    "left": "{number} marked as left.",
+}
+
+
+@bp.route("/tickets/<int:ticket_id>", methods=["POST"])
+@staff_required
+def ticket_action(ticket_id):
+    form = TicketActionForm()
+    if not form.validate():
+        refuse(form)
+    action = form.action.data
+    if action.startswith("priority"):
+        ticket = set_priority(ticket_id, action == "priority_on", form.expected_state.data)
+        return done(f"Ticket {ticket.number} {'is now' if ticket.priority else 'is no longer'} a priority.", _back())
+    ticket = move(ticket_id, action, me(), form.expected_state.data, room_id=form.room.data, outcome=form.outcome.data)
+    return done(ACTION_MESSAGES[action].format(number=ticket.number,
+                                               room=ticket.room.name if ticket.room else "a room"), _back())
+
+
+@bp.route("/walk-in", methods=["POST"])
+@staff_required
+def walk_in():
+    form = WalkInForm()
+    if not form.validate():
+        refuse(form)
+    dropin = working_session()
+    if dropin is None:
+        raise Refused("No drop-in session is on now. Open an extra session first.")
+    ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, source="reception",
+                      priority=form.priority.data, session=dropin)
+    return done(f"Added {ticket.number}{' for ' + ticket.name if ticket.name else ''}.", url_for("reception.queue"))
+
+
+def _session_on_now():
+    dropin = working_session()
+    if dropin is None:
+        raise Refused("No drop-in session is on now.")
+    return dropin
+
+
+@bp.route("/session/close", methods=["POST"])
+@staff_required
+def close_session_checkin():
+    close_checkin(_session_on_now())
+    return done("Check-in is closed. The kiosk now shows the next session.", url_for("reception.queue"))
+
+
+@bp.route("/session/reopen", methods=["POST"])
+@staff_required
+def reopen_session_checkin():
+    reopen_checkin(_session_on_now())
+    return done("Check-in is open again.", url_for("reception.queue"))
+
+
+@bp.route("/session/extra", methods=["POST"])
+@staff_required
+def extra_session():
+    form = ExtraSessionForm()
+    if not form.validate():
+        refuse(form)
+    dropin = open_extra_session(form.until.data)
+    return done(f"Extra session open; check-in closes at {local_time(dropin.ends_at)}.", url_for("reception.queue"))
+
+
+@bp.route("/tickets/<int:ticket_id>/link", methods=["GET", "POST"])
+@staff_required
+def link_ticket(ticket_id):
+    """Find the visitor's case as you type and link the ticket to it, or make a new case."""
+    ticket = ticket_by_id(ticket_id)
+    form = LinkForm()
+    if request.method == "POST":
+        if not form.validate():
+            refuse(form)
+        case = visits.link_ticket(ticket_id, form.case.data, me(), family_member_id=form.family_member.data)
+        return done(f"Ticket {ticket.number} is linked to {case.reference}.", url_for("reception.queue"))
+    q = request.args.get("q", "")
+    return render_template("reception/link.html", ticket=ticket, q=q, results=search_cases(q) if q else [])
+
+
+@bp.route("/tickets/<int:ticket_id>/appointment", methods=["POST"])
+@staff_required
+def match_appointment(ticket_id):
+    form = AppointmentMatchForm()
+    if not form.validate():
+        refuse(form)
+    case = visits.match_appointment(ticket_id, form.appointment.data, me())
+    return done(f"Matched to the appointment for {case.reference}.", url_for("reception.queue"))
+
+
+@bp.route("/office", methods=["POST"])
+@staff_required
+def switch_office():
+    """Staff who work at several offices choose which one's queue they are working."""
+    chosen = request.form.get("office", type=int)
+    office = next((o for o in offices_of(me()) if o.id == chosen), None)
+    if office is None:
+        raise BadInput("Choose one of your offices.")
+    session["office_id"] = office.id
+    flash(f"You are working at {office.name}.")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("reception.queue"), code=303)
+
+
+def _same_site(url):
+    return bool(url) and url.startswith(request.host_url)

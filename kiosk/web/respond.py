@@ -1,0 +1,40 @@
+"""What staff screens answer: an action's message and nudge (htmx) or redirect (a plain form), a form's
+first problem as a 400, and a staff screen's poll."""
+from flask import flash, redirect, render_template, request
+from flask_login import current_user
+from htmx_flask import make_response
+
+from ..dropin import live
+from ..errors import BadInput
+from .access import htmx_to_sign_in, signed_in_cheaply
+
+
+def done(message, back):
+    """After an action: htmx gets the message and a nudge to refresh; a plain form gets a redirect."""
+    if request.htmx:
+        response = make_response(render_template("_flash_fragment.html", message=message),
+                                 trigger="queue-changed")
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    flash(message)
+    return redirect(back, code=303)
+
+
+def refuse(form):
+    """A form that did not validate: its first message, as a 400 (see the error pages)."""
+    raise BadInput(next(iter(form.errors.values()))[0])
+
+
+def staff_poll(template, context, shared=False):
+    """A staff screen's poll (see dropin/live.py): 204 for an unchanged version, else its fragment,
+    rendered from `context()`; `shared` fragments are one copy per version for every screen."""
+    def render(key):
+        if shared:
+            return live.shared_render(template, key, context)
+        return render_template(template, version=key, **context())
+
+    def signed_in():
+        return None if current_user.is_authenticated else htmx_to_sign_in()
+
+    return live.answer(render, cheap=signed_in_cheaply, full=signed_in)

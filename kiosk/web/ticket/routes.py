@@ -1,0 +1,56 @@
+"""The visitor's own view of their ticket, opened from the QR code. Number and state only."""
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from ...clock import utcnow
+from ...dropin import live
+from ...dropin.estimates import estimate, wait_words
+from ...dropin.queue import ticket_by_token
+from ...offices.models import use_office
+from ..qr import qr_svg
+
+bp = Blueprint("ticket", __name__, url_prefix="/t")
+
+
+def status_url(ticket):
+    """The absolute address the QR code carries: PUBLIC_BASE_URL when visitors' phones need another."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("ticket.status", token=ticket.token)
+    return url_for("ticket.status", token=ticket.token, _external=True)
+
+
+def _ticket_or_404(token):
+    ticket = ticket_by_token(token)
+    if ticket is None:
+        abort(404, "We could not find that ticket. It may be from an earlier day.")
+    use_office(ticket.session.office_id)
+    return ticket
+
+
+def _context(ticket):
+    now, version = utcnow(), live.version(ticket.session.office_id)  # one read for the figures and the key
+    est = estimate(ticket, now, version)
+    return {"ticket": ticket, "estimate": est, "wait": wait_words(est.minutes) if est else None,
+            "version": live.poll_key(now, version)}
+
+
+@bp.route("/<token>")
+def status(token):
+    return render_template("ticket/status.html", **_context(_ticket_or_404(token)))
+
+
+@bp.route("/<token>/live", endpoint="live")
+def live_status(token):
+    """The self-refreshing part of the status page; 204 when nothing has changed."""
+    office = request.args.get("s", type=int)
+    if office:
+        use_office(office)  # which office's queue version to compare, before any lookup
+    return live.answer(lambda key: render_template("ticket/_status.html", **_context(_ticket_or_404(token))))
+
+
+@bp.route("/<token>/qr.svg")
+def qr(token):
+    ticket = _ticket_or_404(token)
+    response = current_app.response_class(qr_svg(status_url(ticket)), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
