@@ -15,6 +15,8 @@ class Config:
     # Empty means the SQLite file in instance/; postgresql://… for larger deployments.
     DATABASE_URL = os.environ.get("DATABASE_URL", "")
     SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "instance" / "dropin.sqlite3"))
+    # `make demo` serves this database, and demo data goes into no other.
+    DEMO_SQLITE_PATH = os.environ.get("DEMO_SQLITE_PATH", str(BASE_DIR / "instance" / "demo.sqlite3"))
 
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Throughcare drop-in")
     SERVICE_PHONE = os.environ.get("SERVICE_PHONE", "0141 248 1763")

@@ -1,4 +1,4 @@
-"""Serve the drop-in front desk with waitress: `python run.py [--host H] [--port P]`."""
+"""Serve the drop-in front desk with waitress: `python run.py [--host H] [--port P] [--demo]`."""
 import argparse
 import os
 
@@ -6,6 +6,7 @@ from waitress import serve
 
 from config import ProductionConfig
 from kiosk import create_app
+from kiosk.demo import load_demo, served_at
 from kiosk.people.accounts import any_staff
 from kiosk.retention import start_daily_purge
 
@@ -15,13 +16,23 @@ def main():
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--threads", type=int, default=ProductionConfig.THREADS)
+    parser.add_argument("--demo", action="store_true",
+                        help="serve the demo's own database (instance/demo.sqlite3), filled with demo data")
     args = parser.parse_args()
-    app = create_app(ProductionConfig)
-    start_daily_purge(app)
-    print(f"Drop-in front desk on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    address = served_at(args.host, args.port)
+    if args.demo:
+        app = create_app(ProductionConfig, SQLITE_PATH=ProductionConfig.DEMO_SQLITE_PATH, DATABASE_URL="")
+        with app.app_context():
+            for line in load_demo(app.config.get("PUBLIC_BASE_URL") or address):
+                print(line, flush=True)
+    else:
+        app = create_app(ProductionConfig)
+        start_daily_purge(app)
+    print(f"Drop-in front desk{' (demo)' if args.demo else ''} on {address}/ (Ctrl+C to stop)", flush=True)
     with app.app_context():
         if not any_staff():
-            print(f"No staff accounts yet: open http://{args.host}:{args.port}/setup on this computer "
+            here = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
+            print(f"No staff accounts yet: open http://{here}:{args.port}/setup on this computer "
                   "to create the first manager.", flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="dropin")
 

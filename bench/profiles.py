@@ -42,7 +42,7 @@ PROFILES = {
               "office_duration": 30, "office_warmup": 10, "phases": MAIN, "growth": False,
               "session_tickets": 60, "history_tickets": 10_000,
               "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
-    # For tests/test_bench_smoke.py: proves the machinery, measures nothing worth reading.
+    # For tests/load/test_bench_smoke.py: proves the machinery, measures nothing worth reading.
     "smoke": {"duration": 1, "warmup": 1, "users": 2, "growth_duration": 0, "growth_warmup": 0,
               "office_duration": 4, "office_warmup": 3, "phases": ["hello", "queue_poll_204", "checkin"],
               "growth": False, "session_tickets": 20, "history_tickets": 200,

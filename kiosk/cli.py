@@ -3,7 +3,7 @@ import click
 from flask import current_app
 
 from .backup import backup
-from .demo import load_demo
+from .demo import is_demo_database, load_demo
 from .errors import BadInput
 from .migrations import migrate
 from .offices.models import Office
@@ -88,6 +88,9 @@ def register(app):
 
     @app.cli.command("demo")
     def demo_command():
-        """Load demo data: a session in progress with tickets in every state."""
+        """Load demo data into the demo database: a session in progress with tickets in every state."""
+        if not is_demo_database(current_app.config):
+            raise click.ClickException("The demo's accounts have a published password, so they go only into the "
+                                       "demo's own database. Run `make demo` to try the app.")
         for line in load_demo():
             click.echo(line)

@@ -1,7 +1,9 @@
 """Demo data for trying the app: staff, and a session in progress with tickets in every state."""
 import os
 import secrets
+import socket
 from datetime import date, timedelta
+from pathlib import Path
 
 from .cases.models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
 from .clock import utcnow
@@ -39,7 +41,8 @@ TICKETS = [
 ]
 
 
-def load_demo():
+def load_demo(base_url=None):
+    """Fill the demo database. Returns lines for the person to read (accounts, enrolment links)."""
     now = utcnow()
     lines = []
     for username, name, role in STAFF:
@@ -57,7 +60,7 @@ def load_demo():
             session = DropInSession.create(starts_at=now - timedelta(minutes=40), opens_at=now - timedelta(minutes=55),
                                            ends_at=now + timedelta(hours=2), extra=True)
         if Ticket.select().where(Ticket.session == session).exists():
-            return lines + ["The current session already has tickets; left as it is."] + demo_device_links()
+            return lines + ["The current session already has tickets; left as it is."] + demo_device_links(base_url)
         desks = list(zip(keyworkers, rooms))
         for worker, room in desks:
             DeskAssignment.get_or_create(session=session, staff=worker, defaults={"room": room})
@@ -85,17 +88,43 @@ def load_demo():
         made = _demo_cases(session, keyworkers, now)
     lines.append(f"Session in progress with {len(TICKETS)} tickets, numbers 1 to {number}.")
     lines.append(f"{made} cases, some linked to tickets in the queue.")
-    return lines + demo_device_links()
+    return lines + demo_device_links(base_url)
 
 
-def demo_device_links():
+def demo_device_links(base_url=None):
     """One-time links that make a browser the demo kiosk or display (valid for a day)."""
-    base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+    base = (base_url or served_at(os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000"))).rstrip("/")
     lines = []
     for kind, name in (("kiosk", "Demo kiosk"), ("display", "Demo display")):
         _, code = devices.make_link(name, kind, None, valid=timedelta(days=1))
         lines.append(f"Open once in the browser to use as the {kind}: {base}/enrol/{code}")
     return lines
+
+
+def served_at(host, port):
+    """The address another device (the tablet, the wall screen) opens to reach this server.
+
+    Served on every interface (0.0.0.0), that is this computer's own address on the office
+    network, not 0.0.0.0, which no browser can open: the first non-loopback IPv4 address
+    the computer's name resolves to, else the name itself.
+    """
+    if host in ("0.0.0.0", "::", ""):
+        name = socket.gethostname()
+        try:
+            found = {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
+        except OSError:
+            found = set()
+        usable = sorted(a for a in found if not a.startswith("127."))
+        host = usable[0] if usable else name
+    return f"http://{host}:{port}"
+
+
+def is_demo_database(config):
+    """Demo accounts have a published password: they go only into the demo's own database (or a test's)."""
+    if config.get("TESTING"):
+        return True
+    return (not config.get("DATABASE_URL")
+            and Path(config["SQLITE_PATH"]).resolve() == Path(config["DEMO_SQLITE_PATH"]).resolve())
 
 
 # name on ticket: (reference, full name, date of birth, release date, establishment)

@@ -1,6 +1,5 @@
-"""Fixtures: a fresh database per test, a client, signed-in staff, and the clock at a Monday drop-in."""
-from datetime import datetime, timezone
-
+"""Fixtures: a fresh database per test, a client, signed-in staff, and the clock at a Monday drop-in
+(`clock.to("after closing")`: the named moments are in tests/moments.py)."""
 import pytest
 import time_machine
 
@@ -10,9 +9,7 @@ from kiosk import create_app
 from . import backends, live_server
 from .factories import enrol_device, make_staff
 from .isolation import own_g_per_request
-
-# Monday 23 November 2026, 1:30pm in Glasgow (GMT): half an hour into the drop-in.
-MONDAY_DROPIN = datetime(2026, 11, 23, 13, 30, tzinfo=timezone.utc)
+from .moments import MID_SESSION, moment
 
 
 def pytest_configure(config):
@@ -41,10 +38,31 @@ def clean_database():
         backends.reset()
 
 
+class Clock:
+    """The frozen clock: time_machine's traveller (`move_to`, `shift`), and `to` a named moment."""
+
+    def __init__(self, traveller):
+        self.traveller = traveller
+
+    def to(self, name_or_moment):
+        """Move to a moment of tests/moments.py by name, `clock.to("after closing")`, or to a datetime."""
+        self.traveller.move_to(moment(name_or_moment))
+
+    def move_to(self, destination, tick=None):
+        self.traveller.move_to(destination, tick)
+
+    def shift(self, delta):
+        self.traveller.shift(delta)
+
+    def __getattr__(self, name):
+        return getattr(self.traveller, name)
+
+
 @pytest.fixture
 def clock():
-    with time_machine.travel(MONDAY_DROPIN, tick=False) as traveller:
-        yield traveller
+    """Monday 23 November 2026, 1:30pm in Glasgow (GMT): half an hour into the drop-in (moments.MID_SESSION)."""
+    with time_machine.travel(MID_SESSION, tick=False) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture

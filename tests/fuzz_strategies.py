@@ -2,8 +2,8 @@
 take, and how a request's fields travel (a form, multipart, JSON, raw bytes or nothing).
 
 Examples per test: 200 (the "default" profile). More with the "thorough" profile:
-    HYPOTHESIS_PROFILE=thorough pytest tests/test_fuzz*.py          # 2000 each
-    FUZZ_EXAMPLES=5000 pytest tests/test_fuzz*.py                   # thorough, with that many
+    HYPOTHESIS_PROFILE=thorough pytest tests/security/test_fuzz*.py          # 2000 each
+    FUZZ_EXAMPLES=5000 pytest tests/security/test_fuzz*.py                   # thorough, with that many
 """
 import io
 import json

@@ -1,6 +1,6 @@
 """The machinery of the fuzzing tests: a Spec says what one route gets; Drawn builds its strategies
 once per test function and draws a request from them; judge() holds the response to the rules in
-tests/test_fuzz.py's docstring; fuzz_one() runs one example in a transaction undone after it."""
+tests/security/test_fuzz.py's docstring; fuzz_one() runs one example in a transaction undone after it."""
 import re
 from dataclasses import dataclass, field
 from typing import Callable

@@ -88,10 +88,6 @@ class ActionPlanItem(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)
 
-    @property
-    def is_open(self):
-        return self.status in OPEN_PLAN_STATUSES
-
     @classmethod
     def open(cls):
         """The condition for items still being worked on, for queries."""

@@ -8,8 +8,9 @@ in the same transaction as every change a screen shows, plus the drop-in slot th
 is in (a session beginning or a day turning changes screens without any write).
 
 To add a polled screen:
-  1. render its fragment with `version=poll_key()` and have the fragment poll
-     `url_for(<its live endpoint>, v=version)` every `poll_seconds` (see _macros.html);
+  1. render its fragment with `version=poll_key()`, and have the fragment poll
+     `url_for(<its live endpoint>, v=version)` every `poll_seconds` seconds, replacing
+     itself (as templates/display/_board.html does);
   2. give its live endpoint `return answer(render, cheap=..., full=...)`: `cheap`
      says, without a database read, whether the asker may learn that nothing changed,
      `full` refuses with a response when a real check fails, and `render(key)` makes

@@ -89,6 +89,11 @@ def any_staff():
     return StaffUser.select().exists()
 
 
+def listed():
+    """Every account, those who can sign in first, by name."""
+    return list(StaffUser.select().order_by(StaffUser.active.desc(), StaffUser.display_name))
+
+
 def active_user(user_id):
     return StaffUser.get_or_none((StaffUser.id == user_id) & StaffUser.active)
 

@@ -26,6 +26,13 @@ def refuse(form):
     raise BadInput(next(iter(form.errors.values()))[0])
 
 
+def valid(form):
+    """The form, when what was sent passes its checks; otherwise its first problem, as a 400."""
+    if not form.validate():
+        refuse(form)
+    return form
+
+
 def staff_poll(template, context, shared=False):
     """A staff screen's poll (see dropin/live.py): 204 for an unchanged version, else its fragment,
     rendered from `context()`; `shared` fragments are one copy per version for every screen."""

@@ -1,6 +1,7 @@
 """Browser fixtures: Debian's Chromium driven by Playwright, the app served over real HTTP."""
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -24,6 +25,15 @@ DESK = {"viewport": {"width": 1366, "height": 768}}
 def pytest_configure(config):
     config.addinivalue_line("markers", "server(**overrides): serve the app with these config overrides "
                                        "(on a test for `server`, on a module for `module_server`)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives the browser: mark it `browser` (registered in pyproject.toml)."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
 
 
 def _server_overrides(node):

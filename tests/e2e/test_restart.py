@@ -6,6 +6,7 @@ Staff sign-ins are rows in the database and the display's enrolment is a cookie,
 """
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from kiosk.dropin.models import Room, Ticket
@@ -14,6 +15,8 @@ from kiosk.dropin.sessions import working_session
 
 from ..live_server import live_server
 from .conftest import Watched
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = {"WTF_CSRF_ENABLED": True}
 FULL_HD = {"viewport": {"width": 1920, "height": 1080}}

@@ -1,6 +1,5 @@
 """Manager pages: staff accounts, enrolled devices, the audit log."""
-from flask import Blueprint
+from . import audit_log, devices, staff
+from .blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from . import audit_log, devices, staff  # noqa: E402,F401  (routes register on bp)
+__all__ = ["audit_log", "bp", "devices", "staff"]

@@ -8,8 +8,8 @@ from flask import Response, render_template, request
 from ... import audit
 from ...dropin.schedule import schedule
 from ..access import managers_only
-from ..respond import refuse
-from . import bp
+from ..respond import valid
+from .blueprint import bp
 from .forms import AuditFilterForm
 
 PAGE_SIZE = 100
@@ -21,9 +21,7 @@ def _local_midnight_utc(day):
 
 
 def _filtered():
-    form = AuditFilterForm(request.args)
-    if not form.validate():
-        refuse(form)
+    form = valid(AuditFilterForm(request.args))
     query = audit.events(
         username=(form.username.data or "").strip().lower() or None, action=form.action.data or None,
         object_type=form.object_type.data or None, object_id=form.object_id.data,

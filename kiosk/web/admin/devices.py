@@ -4,8 +4,8 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from ...dropin import devices
 from ..access import managers_only, me, set_device_cookie
 from ..qr import qr_svg
-from ..respond import refuse
-from . import bp
+from ..respond import valid
+from .blueprint import bp
 from .forms import EnrolForm
 
 # The one-time link is opened on the tablet or screen itself, by whoever holds it: no sign-in there.
@@ -24,9 +24,7 @@ def device_list():
 @bp.route("/devices", methods=["POST"])
 @managers_only
 def device_enrol():
-    form = EnrolForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(EnrolForm())
     device, token = devices.enrol(form.name.data, form.kind.data, me())
     flash(f"This browser is now the {devices.KINDS[device.kind].lower()} “{device.name}”. "
           f"Open {url_for('checkin.welcome' if device.kind == 'kiosk' else 'display.board')} on it.")
@@ -38,9 +36,7 @@ def device_enrol():
 @bp.route("/devices/link", methods=["POST"])
 @managers_only
 def device_link():
-    form = EnrolForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(EnrolForm())
     device, code = devices.make_link(form.name.data, form.kind.data, me())
     link = url_for("enrol.claim", code=code, _external=True)
     return render_template("admin/device_link.html", device=device, link=link, kinds=devices.KINDS,

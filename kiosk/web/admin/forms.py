@@ -3,7 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-ROLE_CHOICES = {"reception": "Reception", "keyworker": "Keyworker", "manager": "Manager"}
+from ...people.models import ROLES
+
+ROLE_CHOICES = {role: role.title() for role in ROLES}
 
 ACTIONS = {"": "Any", "view": "View", "create": "Create", "update": "Update", "search": "Search",
            "sign-in": "Sign-in", "sign-in failed": "Failed sign-in", "sign-out": "Sign-out",

@@ -2,17 +2,16 @@
 from flask import flash, redirect, render_template, url_for
 
 from ...people import accounts, sign_in
-from ...people.models import StaffUser
 from ..access import managers_only, me
-from ..respond import refuse
-from . import bp
+from ..respond import valid
+from .blueprint import bp
 from .forms import NewStaffForm, ResetPasswordForm, RoleForm
 
 
 @bp.route("/staff")
 @managers_only
 def staff_list():
-    users = list(StaffUser.select().order_by(StaffUser.active.desc(), StaffUser.display_name))
+    users = accounts.listed()
     return render_template("admin/staff.html", users=users, form=NewStaffForm(), role_form=RoleForm(),
                            reset_form=ResetPasswordForm(), sessions={u.id: sign_in.open_count(u) for u in users})
 
@@ -24,9 +23,7 @@ def _back():
 @bp.route("/staff", methods=["POST"])
 @managers_only
 def staff_create():
-    form = NewStaffForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(NewStaffForm())
     user = accounts.add_staff(form.username.data, form.display_name.data, form.role.data, form.password.data, me())
     flash(f"Added {user.display_name} as {user.role}.")
     return _back()
@@ -36,9 +33,7 @@ def staff_create():
 @managers_only
 def staff_role(user_id):
     accounts.get_user(user_id)  # a missing account is a 404 before a bad form is a 400
-    form = RoleForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(RoleForm())
     user = accounts.change_role(user_id, form.role.data, me())
     flash(f"{user.display_name} is now {user.role}; they need to sign in again.")
     return _back()
@@ -64,9 +59,7 @@ def staff_end_sessions(user_id):
 @managers_only
 def staff_reset_password(user_id):
     accounts.get_user(user_id)
-    form = ResetPasswordForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(ResetPasswordForm())
     user = accounts.reset_password(user_id, form.password.data, me())
     flash(f"New password set for {user.display_name}; their sessions were ended.")
     return _back()

@@ -22,6 +22,18 @@ def failed_attempt(response):
     return response.status_code >= 400
 
 
+def sign_in_limits(account_key):
+    """Failed attempts limited per address and per account (`account_key` says which account)."""
+    def decorate(view):
+        per_account = limiter.limit(login_account_limit, key_func=account_key, methods=["POST"],
+                                    error_message="Too many sign-in attempts for this account.",
+                                    deduct_when=failed_attempt)
+        per_address = limiter.limit(login_address_limit, methods=["POST"],
+                                    error_message="Too many sign-in attempts from here.", deduct_when=failed_attempt)
+        return per_address(per_account(view))
+    return decorate
+
+
 def _home_for(user):
     return url_for("desk.desk") if user.role == "keyworker" else url_for("reception.queue")
 
@@ -45,10 +57,7 @@ def _signed_in(user, how):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.",
-               deduct_when=failed_attempt)
-@limiter.limit(login_account_limit, key_func=login_account_key, methods=["POST"],
-               error_message="Too many sign-in attempts for this account.", deduct_when=failed_attempt)
+@sign_in_limits(login_account_key)
 def login():
     if not any_staff():
         return redirect(url_for("auth.first_run"))
@@ -73,10 +82,7 @@ def login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.",
-               deduct_when=failed_attempt)
-@limiter.limit(login_account_limit, key_func=code_account_key, methods=["POST"],
-               error_message="Too many sign-in attempts for this account.", deduct_when=failed_attempt)
+@sign_in_limits(code_account_key)
 def code():
     pending = session.get("pending_user")
     if not pending or time.time() - session.get("pending_at", 0) > PENDING_SECONDS:

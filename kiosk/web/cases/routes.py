@@ -7,13 +7,13 @@ from flask_login import current_user
 from ...cases import services as casework
 from ...cases import visits
 from ...cases.eligibility import eligibility, window_warning
-from ...cases.models import CONTACT_KINDS, FLAG_KINDS, PLAN_AREAS
+from ...cases.models import CONTACT_KINDS, FLAG_KINDS
 from ...clock import utcnow
 from ...dropin.queue import ticket_by_id
 from ...dropin.schedule import schedule
 from ...errors import BadInput, StaleRecord
 from ..access import caseworkers_only, me, staff_required
-from ..respond import refuse
+from ..respond import valid
 from .forms import (
     CASEWORK_ONLY, AppointmentForm, CaseForm, ContactForm, FamilyForm, FlagForm, PlanItemForm, yes_no_value,
 )
@@ -147,9 +147,7 @@ def _warned(case_id):
 @bp.route("/<int:case_id>/plan", methods=["POST"])
 @caseworkers_only
 def add_plan_item(case_id):
-    form = PlanItemForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(PlanItemForm())
     casework.add_plan_item(case_id, form.item_data(), me())
     _warned(case_id)
     flash("Action plan item added.")
@@ -192,9 +190,7 @@ def _local_to_utc(naive_local):
 @bp.route("/<int:case_id>/contacts", methods=["POST"])
 @caseworkers_only
 def add_contact(case_id):
-    form = ContactForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(ContactForm())
     when = _local_to_utc(form.happened_at.data)
     if when > utcnow() + timedelta(minutes=5):
         raise BadInput("A contact cannot be in the future; book an appointment instead.")
@@ -207,9 +203,7 @@ def add_contact(case_id):
 @bp.route("/<int:case_id>/family", methods=["POST"])
 @staff_required
 def add_family_member(case_id):
-    form = FamilyForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(FamilyForm())
     data = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in form.data.items() if k != "csrf_token"}
     member = casework.add_family_member(case_id, data, me())
     flash(f"Added {member.name}.")
@@ -232,9 +226,7 @@ def _appointment_form():
 @bp.route("/<int:case_id>/appointments", methods=["POST"])
 @staff_required
 def add_appointment(case_id):
-    form = _appointment_form()
-    if not form.validate():
-        refuse(form)
+    form = valid(_appointment_form())
     starts = _local_to_utc(datetime.combine(form.day.data, form.time.data))
     if form.day.data < _today():
         raise BadInput("That date has passed; choose today or a later day.")
@@ -247,9 +239,7 @@ def add_appointment(case_id):
 @bp.route("/<int:case_id>/flags", methods=["POST"])
 @caseworkers_only
 def add_flag(case_id):
-    form = FlagForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(FlagForm())
     other = None
     if form.kind.data == "keep_apart":
         other = casework.case_by_reference(form.other_reference.data)

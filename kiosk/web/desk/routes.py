@@ -9,7 +9,7 @@ from ...dropin.queue import call_next, choose_room, current_visitor, desk_room, 
 from ...dropin.sessions import working_session
 from ...errors import Refused
 from ..access import me, staff_required
-from ..respond import done, refuse, staff_poll
+from ..respond import done, staff_poll, valid
 from .forms import RoomForm
 
 bp = Blueprint("desk", __name__, url_prefix="/staff")
@@ -49,9 +49,7 @@ def desk_live():
 @bp.route("/desk/room", methods=["POST"])
 @staff_required
 def desk_room_choice():
-    form = _room_form()
-    if not form.validate():
-        refuse(form)
+    form = valid(_room_form())
     dropin = working_session()
     if dropin is None:
         raise Refused("No drop-in session is on now.")

@@ -15,7 +15,7 @@ from ...errors import BadInput, Refused
 from ...offices.models import offices_of
 from ..access import me, staff_required
 from ..filters import local_time
-from ..respond import done, refuse, staff_poll
+from ..respond import done, staff_poll, valid
 from .forms import AppointmentMatchForm, ExtraSessionForm, LinkForm, TicketActionForm, WalkInForm
 
 bp = Blueprint("reception", __name__, url_prefix="/staff")
@@ -73,9 +73,7 @@ ACTION_MESSAGES = {
 @bp.route("/tickets/<int:ticket_id>", methods=["POST"])
 @staff_required
 def ticket_action(ticket_id):
-    form = TicketActionForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(TicketActionForm())
     action = form.action.data
     if action.startswith("priority"):
         ticket = set_priority(ticket_id, action == "priority_on", form.expected_state.data)
@@ -88,9 +86,7 @@ def ticket_action(ticket_id):
 @bp.route("/walk-in", methods=["POST"])
 @staff_required
 def walk_in():
-    form = WalkInForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(WalkInForm())
     dropin = working_session()
     if dropin is None:
         raise Refused("No drop-in session is on now. Open an extra session first.")
@@ -123,9 +119,7 @@ def reopen_session_checkin():
 @bp.route("/session/extra", methods=["POST"])
 @staff_required
 def extra_session():
-    form = ExtraSessionForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(ExtraSessionForm())
     dropin = open_extra_session(form.until.data)
     return done(f"Extra session open; check-in closes at {local_time(dropin.ends_at)}.", url_for("reception.queue"))
 
@@ -135,10 +129,8 @@ def extra_session():
 def link_ticket(ticket_id):
     """Find the visitor's case as you type and link the ticket to it, or make a new case."""
     ticket = ticket_by_id(ticket_id)
-    form = LinkForm()
     if request.method == "POST":
-        if not form.validate():
-            refuse(form)
+        form = valid(LinkForm())
         case = visits.link_ticket(ticket_id, form.case.data, me(), family_member_id=form.family_member.data)
         return done(f"Ticket {ticket.number} is linked to {case.reference}.", url_for("reception.queue"))
     q = request.args.get("q", "")
@@ -148,9 +140,7 @@ def link_ticket(ticket_id):
 @bp.route("/tickets/<int:ticket_id>/appointment", methods=["POST"])
 @staff_required
 def match_appointment(ticket_id):
-    form = AppointmentMatchForm()
-    if not form.validate():
-        refuse(form)
+    form = valid(AppointmentMatchForm())
     case = visits.match_appointment(ticket_id, form.appointment.data, me())
     return done(f"Matched to the appointment for {case.reference}.", url_for("reception.queue"))
 

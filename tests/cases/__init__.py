@@ -1,0 +1,1 @@
+"""Tests of casework: cases, their pages, and who may see them."""

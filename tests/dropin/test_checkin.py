@@ -1,0 +1,207 @@
+"""The kiosk: welcome, the three steps, the ticket, and everything a tablet user might get wrong."""
+import re
+
+import pytest
+
+from kiosk.dropin.models import NEEDS, Ticket
+
+from ..pages import text
+
+KEY = "0123456789abcdef" * 2
+# Words the kiosk must never put in front of a visitor: eligibility is a staff matter.
+OFFENCE_WORDS = ("offence", "offense", "offending", "sentence", "conviction", "convicted", "prison order",
+                 "licence", "crime")
+
+
+def check_in_form(**fields):
+    """What the name step posts, with fields overridden; None leaves a field out."""
+    data = {"k": KEY, "visit_for": "self", "needs": ["housing", "money"], "name": "Sam"}
+    data.update(fields)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def post_check_in(client, **fields):
+    return client.post("/kiosk/check-in", data=check_in_form(**fields))
+
+
+def test_welcome_offers_a_ticket_in_session(client):
+    response = client.get("/kiosk/")
+    assert response.status_code == 200
+    assert "Get a ticket" in text(response)
+    # The start button carries a fresh request key for the double-tap guard.
+    assert re.search(r'href="/kiosk/who\?k=[0-9a-f]{32}"', response.get_data(as_text=True))
+
+
+def test_welcome_gives_each_visit_its_own_request_key(client):
+    keys = [re.search(r"k=([0-9a-f]{32})", client.get("/kiosk/").get_data(as_text=True)).group(1)
+            for _ in range(2)]
+    assert keys[0] != keys[1]
+
+
+def test_outside_session_says_when_the_next_drop_in_is(client, clock):
+    clock.to("next day")
+    response = client.get("/kiosk/")
+    page = text(response)
+    assert response.status_code == 200
+    assert "closed" in page
+    assert "Wednesday 25 November, 1pm to 3pm" in page
+    assert "0141 248 1763" in page
+    assert "Get a ticket" not in page
+
+
+def test_check_in_outside_session_is_refused_and_nothing_saved(client, clock):
+    clock.to("next day")
+    response = post_check_in(client)
+    assert response.status_code == 409
+    assert "Check-in is closed" in text(response)
+    assert Ticket.select().count() == 0
+
+
+def test_who_step_offers_every_choice(client):
+    response = client.get(f"/kiosk/who?k={KEY}")
+    page = text(response)
+    assert response.status_code == 200
+    for label in ("Myself", "A family member or friend in prison", "I have an appointment",
+                  "I just need information"):
+        assert label in page
+    body = response.get_data(as_text=True)
+    assert f'href="/kiosk/needs?k={KEY}&amp;visit_for=family"' in body
+    # Someone with an appointment goes straight to the name step.
+    assert f'href="/kiosk/name?k={KEY}&amp;visit_for=appointment"' in body
+
+
+def test_needs_step_offers_every_kind_of_help(client):
+    response = client.get(f"/kiosk/needs?k={KEY}&visit_for=family")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for code, label in NEEDS.items():
+        assert f'value="{code}"' in body
+        assert label in text(response)
+    assert f'name="k" value="{KEY}"' in body
+    assert 'name="visit_for" value="family"' in body
+
+
+def test_name_step_carries_the_choices_so_far(client):
+    response = client.get(f"/kiosk/name?k={KEY}&visit_for=family&needs=housing&needs=visits")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Your first name or initials" in text(response)
+    for hidden in (f'name="k" value="{KEY}"', 'name="visit_for" value="family"',
+                   'name="needs" value="housing"', 'name="needs" value="visits"'):
+        assert hidden in body
+    assert 'name="skip"' in body and "Get my ticket" in text(response)
+
+
+@pytest.mark.parametrize("address, message", [
+    ("/kiosk/who", "Please start again from the welcome screen."),
+    ("/kiosk/who?k=not-a-key", "Please start again from the welcome screen."),
+    (f"/kiosk/needs?k={KEY}", "Please choose who the visit is for."),
+    (f"/kiosk/needs?k={KEY}&visit_for=prisoner", "Please choose who the visit is for."),
+    (f"/kiosk/name?k={KEY}&visit_for=self&needs=parole", "Please choose from the help on the screen."),
+])
+def test_steps_refuse_a_damaged_address(client, address, message):
+    response = client.get(address)
+    assert response.status_code == 400
+    assert message in text(response)
+
+
+def test_check_in_makes_a_ticket_and_shows_it(client):
+    response = post_check_in(client)
+    assert response.status_code == 303
+    ticket = Ticket.get()
+    assert response.headers["Location"] == f"/kiosk/ticket/{ticket.token}"
+    assert (ticket.number, ticket.visit_for, ticket.needs, ticket.name, ticket.source, ticket.request_key) == (
+        1, "self", "housing,money", "Sam", "kiosk", KEY)
+
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert re.search(r'id="ticket-number">\s*1\s*<', page.get_data(as_text=True))
+    assert f'<img src="/t/{ticket.token}/qr.svg"' in page.get_data(as_text=True)
+
+
+def test_numbers_go_up_with_each_visitor(client):
+    post_check_in(client)
+    post_check_in(client, k="f" * 32)
+    assert [t.number for t in Ticket.select().order_by(Ticket.number)] == [1, 2]
+
+
+def test_double_tap_gives_one_ticket(client):
+    first = post_check_in(client)
+    second = post_check_in(client)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert Ticket.select().count() == 1
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"k": None}, "Please start again from the welcome screen."),
+    ({"k": "0123456789abcdef"}, "Please start again from the welcome screen."),
+    ({"k": "0123456789ABCDEF" * 2}, "Please start again from the welcome screen."),
+    ({"k": KEY + "0"}, "Please start again from the welcome screen."),
+    ({"visit_for": None}, "Please choose who the visit is for."),
+    ({"visit_for": "prisoner"}, "Please choose who the visit is for."),
+    ({"needs": ["housing", "parole"]}, "Please choose from the help on the screen."),
+    ({"name": "Sam2"}, "Please use letters only."),
+    ({"name": "4"}, "Please use letters only."),
+    ({"name": "<b>Sam</b>"}, "Please use letters only."),
+    ({"name": "A" * 31}, "Please use 30 letters or fewer."),
+])
+def test_bad_input_is_refused_and_nothing_saved(client, fields, message):
+    response = post_check_in(client, **fields)
+    assert 400 <= response.status_code < 500
+    assert message in text(response)
+    assert Ticket.select().count() == 0
+
+
+def test_a_refused_name_keeps_the_other_choices(client):
+    response = post_check_in(client, name="Sam2")
+    body = response.get_data(as_text=True)
+    assert f'name="k" value="{KEY}"' in body
+    assert 'name="needs" value="money"' in body
+
+
+@pytest.mark.parametrize("name", ["Sam", "Sam2"])
+def test_skip_ignores_a_typed_name(client, name):
+    response = client.post("/kiosk/check-in", data=check_in_form(name=name, skip="1"))
+    assert response.status_code == 303
+    assert Ticket.get().name is None
+
+
+def test_names_people_really_have_are_accepted(client):
+    for n, name in enumerate(["Siobhán", "J.M.", "Mary-Kate", "O'Neill", "Ann Marie"]):
+        assert post_check_in(client, k=f"{n:032x}", name=name).status_code == 303
+    assert Ticket.select().count() == 5
+
+
+def kiosk_pages(client):
+    pages = [client.get("/kiosk/"), client.get(f"/kiosk/who?k={KEY}"),
+             client.get(f"/kiosk/needs?k={KEY}&visit_for=self"),
+             client.get(f"/kiosk/name?k={KEY}&visit_for=self&needs=housing"),
+             client.get(f"/kiosk/name?k={KEY}&visit_for=appointment"),
+             post_check_in(client, name="Sam2")]
+    pages.append(client.get(post_check_in(client).headers["Location"]))
+    return pages
+
+
+def test_no_kiosk_page_asks_about_offences(client, clock):
+    pages = kiosk_pages(client)
+    clock.to("next day")
+    pages.append(client.get("/kiosk/"))
+    assert len(pages) == 8
+    for response in pages:
+        assert response.status_code in (200, 400)
+        page = text(response).lower()
+        assert [word for word in OFFENCE_WORDS if word in page] == [], response.request.path
+
+
+def test_the_kiosk_ticket_never_shows_the_name(client):
+    response = post_check_in(client, name="Zebedee")
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert "Zebedee" not in page.get_data(as_text=True)
+
+
+def test_unknown_kiosk_ticket_is_not_found(client):
+    response = client.get("/kiosk/ticket/no-such-ticket")
+    assert response.status_code == 404
+    assert Ticket.select().count() == 0

@@ -1,0 +1,1 @@
+"""Tests under load: several processes, crashes, and the bench."""

@@ -1,0 +1,129 @@
+"""Several offices: each its own sessions, queue, rooms and devices; staff at one or more."""
+import pytest
+
+from kiosk.dropin import devices
+from kiosk.dropin import live
+from kiosk.dropin.models import Room, Ticket
+from kiosk.offices.models import Office
+from kiosk.offices.services import add_office, set_offices
+
+from ..factories import PASSWORD, make_staff
+from ..pages import poll_version, text
+
+
+@pytest.fixture
+def offices(app):
+    return Office.get_by_id(1), add_office("Paisley")
+
+
+def kiosk_at(app, office):
+    client = app.test_client()
+    from flask import g
+    g.office_id = office.id  # enrolled by a manager working at that office
+    _, token = devices.enrol(f"Kiosk {office.name}", "kiosk", None)
+    del g.office_id
+    client.set_cookie(devices.COOKIES["kiosk"], token)
+    return client
+
+
+def check_in(client, key):
+    response = client.post("/kiosk/check-in", data={"k": key * 32, "visit_for": "self", "name": "Robyn"})
+    assert response.status_code == 303, text(response)
+    return Ticket.get(Ticket.token == response.headers["Location"].rsplit("/", 1)[1])
+
+
+def staff_at(app, role, *offices):
+    user = make_staff(role)
+    set_offices(user, offices)
+    client = app.test_client()
+    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_one_office_install_never_sees_offices(client, auth):
+    auth.login("reception")
+    page = client.get("/staff/queue")
+    assert "Switch office" not in text(page)
+    assert Office.select().count() == 1 and Office.get().name == "Glasgow"
+
+
+def test_each_office_numbers_its_own_queue(app, offices):
+    glasgow, paisley = offices
+    first_glasgow = check_in(kiosk_at(app, glasgow), "a")
+    first_paisley = check_in(kiosk_at(app, paisley), "b")
+    assert (first_glasgow.number, first_paisley.number) == (1, 1)
+    assert first_glasgow.session.office_id == glasgow.id and first_paisley.session.office_id == paisley.id
+
+
+def test_staff_see_only_their_office_queue_and_cannot_touch_another(app, offices):
+    glasgow, paisley = offices
+    there = check_in(kiosk_at(app, paisley), "c")
+    reception = staff_at(app, "reception", glasgow)
+    assert "Robyn" not in text(reception.get("/staff/queue"))
+    response = reception.post(f"/staff/tickets/{there.id}", data={"action": "cancel"})
+    assert response.status_code == 404
+    assert Ticket.get_by_id(there.id).state == "waiting"
+    paisley_desk = staff_at(app, "reception", paisley)
+    assert "Robyn" in text(paisley_desk.get("/staff/queue"))
+
+
+def test_a_check_in_at_one_office_leaves_the_others_polls_quiet(app, offices):
+    glasgow, paisley = offices
+    reception = staff_at(app, "reception", glasgow)
+    version = poll_version(reception.get("/staff/queue"))
+    before = live.version(glasgow.id)
+    check_in(kiosk_at(app, paisley), "d")
+    assert live.version(glasgow.id) == before
+    assert reception.get(f"/staff/queue/live?v={version}").status_code == 204
+
+
+def test_rooms_belong_to_an_office(app, offices):
+    glasgow, paisley = offices
+    worker = staff_at(app, "keyworker", glasgow)
+    paisley_room = Room.get((Room.office == paisley.id) & (Room.name == "Room 1"))
+    response = worker.post("/staff/desk/room", data={"room": paisley_room.id})
+    assert response.status_code == 400
+    assert "Room 1" in text(worker.get("/staff/desk"))
+
+
+def test_the_display_shows_its_own_office(app, offices):
+    glasgow, paisley = offices
+    ticket = check_in(kiosk_at(app, paisley), "e")
+    worker = staff_at(app, "keyworker", paisley)
+    room = Room.get((Room.office == paisley.id) & (Room.name == "Room 2"))
+    assert worker.post("/staff/desk/room", data={"room": room.id}).status_code == 303
+    assert worker.post("/staff/desk/call-next").status_code == 303
+    from flask import g
+    boards = {}
+    for office in offices:
+        g.office_id = office.id
+        _, token = devices.enrol(f"Display {office.name}", "display", None)
+        del g.office_id
+        board = app.test_client()
+        board.set_cookie(devices.COOKIES["display"], token)
+        boards[office.name] = text(board.get("/display/"))
+    assert f"{ticket.number} Room 2" in boards["Paisley"]
+    assert "Please wait for your number" in boards["Glasgow"]
+
+
+def test_staff_at_two_offices_switch_between_them(app, offices):
+    glasgow, paisley = offices
+    check_in(kiosk_at(app, paisley), "f")
+    both = staff_at(app, "reception", glasgow, paisley)
+    assert "Switch office" in text(both.get("/staff/queue"))
+    assert "Robyn" not in text(both.get("/staff/queue"))
+    assert both.post("/staff/office", data={"office": paisley.id}).status_code == 303
+    assert "Robyn" in text(both.get("/staff/queue"))
+    only_glasgow = staff_at(app, "reception", glasgow)
+    assert only_glasgow.post("/staff/office", data={"office": paisley.id}).status_code == 400
+
+
+def test_offices_from_the_command_line(app, runner):
+    user = make_staff("keyworker", username="jo")
+    result = runner.invoke(args=["add-office", "Greenock"])
+    assert result.exit_code == 0 and "Added office Greenock" in result.output
+    assert runner.invoke(args=["add-office", "Greenock"]).exit_code != 0
+    result = runner.invoke(args=["staff-offices", "jo", "Glasgow", "Greenock"])
+    assert result.exit_code == 0, result.output
+    assert [link.office.name for link in user.office_links] == ["Glasgow", "Greenock"]
+    assert runner.invoke(args=["staff-offices", "jo", "Nowhere"]).exit_code != 0

@@ -1,0 +1,1 @@
+"""Tests of staff accounts: passwords, sign-ins and two-factor."""

@@ -1,0 +1,1 @@
+"""Tests of the records kept: retention, backups, migrations, PostgreSQL and the audit log."""

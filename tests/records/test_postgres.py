@@ -1,0 +1,81 @@
+"""What only PostgreSQL has to get right: app processes starting together, and upgrading an older database.
+
+Runs in `make test`'s PostgreSQL pass (DATABASE_URL set); the rest of the suite runs
+on both databases.
+"""
+import multiprocessing
+
+import pytest
+
+from kiosk.db import database
+from kiosk.migrations import MIGRATIONS, SchemaMigration, migrate
+from kiosk.dropin.models import QueueState, Room
+from kiosk.people.models import StaffUser
+
+from .. import backends
+from ..factories import make_staff, make_ticket
+
+pytestmark = pytest.mark.skipif(not backends.POSTGRES, reason="PostgreSQL only: run with DATABASE_URL set "
+                                                             "(make test-postgres)")
+
+
+def _start_app(barrier):
+    from config import ProductionConfig
+    from kiosk import create_app
+    barrier.wait(60)  # every process runs create_app() (and so migrate()) at the same moment
+    create_app(ProductionConfig, SECRET_KEY="test")
+
+
+def test_four_processes_starting_at_once_make_the_database_once():
+    """gunicorn -w 4 starts four copies of the app together on an empty database."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(4)
+    processes = [context.Process(target=_start_app, args=(barrier,)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+
+    from config import TestingConfig
+    from kiosk import create_app
+    with create_app(TestingConfig).app_context():
+        assert [m.name for m in SchemaMigration.select().order_by(SchemaMigration.id)] == [n for n, _ in MIGRATIONS]
+        assert [q.id for q in QueueState.select()] == [1]
+        assert Room.select().count() == 4
+
+
+def _shape():
+    columns = database.execute_sql(
+        "SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+        "WHERE table_schema = 'public'").fetchall()
+    indexes = database.execute_sql("SELECT tablename, indexname, indexdef FROM pg_indexes "
+                                   "WHERE schemaname = 'public'").fetchall()
+    return set(columns), set(indexes)
+
+
+def test_an_older_database_is_brought_up_to_date(app):
+    """The PostgreSQL migrator adds what 0003 and 0004 added to a database made before them, keeping its rows."""
+    from kiosk.dropin.models import Device
+    from kiosk.people.models import SignIn
+    current = _shape()
+    keyworker, ticket = make_staff("keyworker", "aileen"), make_ticket(name="Sam")
+    database.drop_tables([SignIn, Device], cascade=True)
+    for column in ("password_changed_at", "totp_secret", "totp_confirmed_at", "recovery_codes", "totp_last_step"):
+        database.execute_sql(f'ALTER TABLE "staff_user" DROP COLUMN "{column}"')
+    SchemaMigration.delete().where(SchemaMigration.name.in_(["0003_security", "0004_totp_once"])).execute()
+    assert _shape() != current
+
+    assert migrate() == ["0003_security", "0004_totp_once"]
+    assert _shape() == current
+    assert migrate() == []
+    user = StaffUser.get_by_id(keyworker.id)
+    assert user.username == "aileen" and user.totp_secret is None and user.totp_last_step is None
+    assert ticket.number == 1 and make_ticket().number == 2
+
+
+def test_the_backup_command_points_to_pg_dump(runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "copy.sqlite3")])
+    assert result.exit_code != 0
+    assert "Backups of PostgreSQL are made with pg_dump" in result.output
+    assert not (tmp_path / "copy.sqlite3").exists()

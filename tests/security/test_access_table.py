@@ -1,0 +1,193 @@
+"""The access table: every route, every method, every kind of visitor. A route with no rule fails here.
+
+A request is *denied* when it gets 401 or 403, or is sent to the sign-in page;
+anything else (a page, a redirect elsewhere, a 400 for an empty form, a 409)
+means it got past the door. Signing out always ends on the sign-in page, so
+there it counts as let in when it ended a session on the server.
+"""
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from kiosk.cases import services as casework
+from kiosk.dropin import devices
+from kiosk.db import database
+
+from ..factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
+
+ROLES = ("anonymous", "kiosk", "display", "reception", "keyworker", "manager")
+EVERYONE = frozenset(ROLES)
+NOBODY = frozenset()
+KIOSK = frozenset({"kiosk"})
+STAFF = frozenset({"reception", "keyworker", "manager"})
+CASEWORK = frozenset({"keyworker", "manager"})
+MANAGER = frozenset({"manager"})
+BOARD = STAFF | {"display"}
+
+RULES = {
+    "static": EVERYONE,
+    "auth.index": EVERYONE,
+    "auth.login": EVERYONE,
+    "auth.code": STAFF,  # signed-in staff are sent home; anyone else back to sign in (nobody is half-way)
+    "auth.first_run": NOBODY,  # only while there are no staff at all
+    "auth.logout": STAFF,  # "let in" here means a server-side session really ended
+    "account.account": STAFF,
+    "account.two_factor_setup": STAFF,
+    "account.two_factor_off": STAFF,
+    "enrol.claim": EVERYONE,  # whoever holds the one-time link
+    "ticket.status": EVERYONE,  # whoever holds the ticket's unguessable token
+    "ticket.live": EVERYONE,
+    "ticket.qr": EVERYONE,
+    "checkin.welcome": KIOSK,
+    "checkin.who": KIOSK,
+    "checkin.needs": KIOSK,
+    "checkin.name": KIOSK,
+    "checkin.submit": KIOSK,
+    "checkin.ticket": KIOSK,
+    "display.board": BOARD,
+    "display.live": BOARD,
+    "reception.home": STAFF,
+    "reception.queue": STAFF,
+    "reception.queue_live": STAFF,
+    "desk.desk": STAFF,
+    "desk.desk_live": STAFF,
+    "desk.desk_room_choice": STAFF,
+    "desk.desk_call_next": STAFF,
+    "reception.ticket_action": STAFF,
+    "reception.walk_in": STAFF,
+    "reception.close_session_checkin": STAFF,
+    "reception.reopen_session_checkin": STAFF,
+    "reception.extra_session": STAFF,
+    "reception.link_ticket": STAFF,
+    "reception.match_appointment": STAFF,
+    "reception.switch_office": STAFF,
+    "cases.index": STAFF,
+    "cases.search": STAFF,
+    "cases.new": STAFF,
+    "cases.view": STAFF,
+    "cases.edit": STAFF,
+    "cases.add_family_member": STAFF,
+    "cases.family_member": STAFF,
+    "cases.add_appointment": STAFF,
+    "cases.add_plan_item": CASEWORK,
+    "cases.plan_item": CASEWORK,
+    "cases.add_contact": CASEWORK,
+    "cases.add_flag": CASEWORK,
+    "cases.clear_flag": CASEWORK,
+    "cases.caseload": CASEWORK,
+    "cases.reviews": CASEWORK,
+    "admin.audit_log": MANAGER,
+    "admin.audit_csv": MANAGER,
+    "admin.device_list": MANAGER,
+    "admin.device_enrol": MANAGER,
+    "admin.device_link": MANAGER,
+    "admin.device_revoke": MANAGER,
+    "admin.staff_list": MANAGER,
+    "admin.staff_create": MANAGER,
+    "admin.staff_role": MANAGER,
+    "admin.staff_active": MANAGER,
+    "admin.staff_end_sessions": MANAGER,
+    "admin.staff_reset_password": MANAGER,
+    "admin.staff_reset_two_factor": MANAGER,
+}
+
+
+def routes(app):
+    """(endpoint, method) for every registered route; signing out comes last so it does not end the walk."""
+    found = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+             for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return sorted(found, key=lambda route: (route == ("auth.logout", "POST"), route))
+
+
+def world(app):
+    """One of every record a URL can name, and a browser for each kind of visitor."""
+    worker = make_staff("keyworker", "kim")
+    case = make_case(keyworker=worker)
+    ticket = make_ticket(name="Sam")
+    args = {
+        "ticket_id": ticket.id, "token": ticket.token, "case_id": case.id, "filename": "js/live.js",
+        "item_id": casework.add_plan_item(case.id, {"area": "health", "goal": "See a GP"}, worker).id,
+        "flag_id": casework.add_flag(case.id, "two_workers", None, worker).id,
+        "member_id": casework.add_family_member(case.id, {"name": "Mary", "relationship": "Mother"}, worker).id,
+        "user_id": make_staff("reception", "target").id,  # a colleague the manager acts on
+        "device_id": devices.enrol("Spare display", "display", None)[0].id,
+        # A fresh one-time link for each request, so each can really be used.
+        "code": lambda: devices.make_link("Screen", "display", None)[1],
+    }
+    casework.add_appointment(case.id, worker, datetime(2026, 11, 23, 14, 0), None, worker)
+    browsers = {role: app.test_client() for role in ROLES}
+    enrol_device("kiosk", browsers["kiosk"])
+    enrol_device("display", browsers["display"])
+    for role in ("reception", "keyworker", "manager"):
+        user = make_staff(role, f"walk-{role}")
+        response = browsers[role].post("/login", data={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302
+    return args, browsers
+
+
+def url_for_rule(app, endpoint, args):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {name: (args[name]() if callable(args[name]) else args[name]) for name in rule.arguments}
+    return app.url_map.bind("localhost").build(endpoint, values)
+
+
+def open_sessions():
+    return database.execute_sql("SELECT COUNT(*) FROM staff_session WHERE ended_at IS NULL").fetchone()[0]
+
+
+def denied(response):
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code in (301, 302, 303) and urlsplit(response.headers["Location"]).path == "/login"
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {endpoint for endpoint, _ in routes(app)}
+    assert endpoints - set(RULES) == set(), "a route with no access rule: add it to RULES"
+    assert set(RULES) - endpoints == set(), "RULES names a route that no longer exists"
+
+
+def test_the_access_table(app):
+    args, browsers = world(app)
+    wrong = []
+    for role in ROLES:
+        for endpoint, method in routes(app):
+            sessions = open_sessions()
+            response = browsers[role].open(url_for_rule(app, endpoint, args), method=method)
+            assert response.status_code < 500
+            allowed = open_sessions() < sessions if endpoint == "auth.logout" else not denied(response)
+            response.close()
+            if allowed != (role in RULES.get(endpoint, NOBODY)):
+                wrong.append(f"{method} {endpoint} as {role}: {'let in' if allowed else 'refused'} "
+                             f"({response.status_code})")
+    assert not wrong, "\n" + "\n".join(wrong)
+
+
+def snapshot():
+    """Everything in the database a GET must not change (audit rows and last-seen times may)."""
+    state = {}
+    for table in database.get_tables():
+        if table in ("audit_event", "staff_session"):
+            continue
+        columns = [c.name for c in database.get_columns(table) if c.name != "last_seen_at"]
+        sql = "SELECT {} FROM \"{}\" ORDER BY 1".format(", ".join(f'"{c}"' for c in columns), table)
+        state[table] = database.execute_sql(sql).fetchall()
+    return state
+
+
+def test_no_get_changes_anything(app):
+    args, browsers = world(app)
+    args["code"] = devices.make_link("Screen", "display", None)[1]
+    signed_in = open_sessions()
+    before = snapshot()
+    requests = 0
+    for role in ROLES:
+        for endpoint, method in routes(app):
+            if method == "GET":
+                browsers[role].get(url_for_rule(app, endpoint, args)).close()
+                requests += 1
+    assert requests > 6 * 30
+    assert snapshot() == before
+    assert open_sessions() == signed_in == 3
+    for role in ("reception", "keyworker", "manager"):
+        assert browsers[role].get("/staff/").status_code == 302
+        assert browsers[role].get("/account/").status_code == 200, f"{role} was signed out by a GET"

@@ -1,0 +1,45 @@
+"""Fuzzing the kiosk, the visitor's ticket, the waiting-room display, a device claiming its enrolment
+link, and the static files (the rules are in tests/security/test_fuzz.py's docstring)."""
+import pytest
+from hypothesis import strategies as st
+
+from kiosk.dropin.devices import make_link
+from kiosk.dropin.models import NEEDS, VISIT_FOR
+
+from ..fuzz_strategies import choice, hexkey, person, several
+from ..fuzz_support import TOKEN_PATHS, fuzz_tests, get, p, poll_version
+
+pytestmark = pytest.mark.slow
+
+
+def link_made(w):
+    _, w.link_code = make_link("Tablet by the door", "kiosk", w.manager)
+
+
+KIOSK_STEPS = lambda w: {"k": hexkey(), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS)}  # noqa: E731
+
+POST_SPECS = [
+    p("checkin.submit", "kiosk", fields=lambda w: {
+        "k": hexkey(), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS), "name": person(30),
+        "skip": st.just("1")}),
+    p("enrol.claim", "anon", fresh=True, setup=link_made, path={"code": TOKEN_PATHS["code"]}),
+]
+
+GET_SPECS = [
+    get("checkin.who", "kiosk", query=KIOSK_STEPS),
+    get("checkin.needs", "kiosk", query=KIOSK_STEPS),
+    get("checkin.name", "kiosk", query=KIOSK_STEPS),
+    get("checkin.ticket", "kiosk", path={"token": TOKEN_PATHS["token"]}),
+    get("ticket.status", "anon", path={"token": TOKEN_PATHS["token"]}),
+    get("ticket.live", "anon", path={"token": TOKEN_PATHS["token"]}, query=lambda w: {"v": poll_version(w)}),
+    get("ticket.qr", "anon", path={"token": TOKEN_PATHS["token"]}),
+    get("display.live", "display", query=lambda w: {"v": poll_version(w)}),
+    get("enrol.claim", "anon", setup=link_made, path={"code": TOKEN_PATHS["code"]}),
+    get("static", "anon", path={"filename": TOKEN_PATHS["filename"]}),
+]
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+(world, test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses,
+ test_every_address_parameter_takes_anything_without_a_500) = fuzz_tests(POST_SPECS, GET_SPECS)
