@@ -31,7 +31,7 @@ def desk_context():
     # A family visitor's ticket shows who they are, never the case's plan or contact log.
     if link is not None and not link.family_member_id and staff.sees_casework:
         summary = visits.desk_summary(link.case, current, staff)
-    return {"session": dropin, "room": room, "room_form": _room_form(formdata=None, room=room.id if room else None),
+    return {"dropin": dropin, "room": room, "room_form": _room_form(formdata=None, room=room.id if room else None),
             "current": current, "link": link, "summary": summary, "queue": waiting(dropin, staff), "now": utcnow()}
 
 

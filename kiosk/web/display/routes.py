@@ -11,8 +11,8 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 
 
 def board_context():
-    session = working_session()
-    return {"session": session, **board(session)}
+    dropin = working_session()
+    return {"dropin": dropin, **board(dropin)}
 
 
 @bp.route("/", endpoint="board")

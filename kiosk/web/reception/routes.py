@@ -40,7 +40,7 @@ def queue_context():
     return {
         "annotations": annotations, "alerts": alerts, "appointments": appointments,
         "open_appointments": [a for a in appointments if a.status == "booked"],
-        "session": dropin, "waiting": waiting(dropin), "now": utcnow(),
+        "dropin": dropin, "waiting": waiting(dropin), "now": utcnow(),
         "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
         "finished": [t for t in tickets if not t.is_active],
         "counters": counters(dropin, tickets), "rooms": list(Room.in_use()),
