@@ -5,6 +5,7 @@ import pytest
 
 from kiosk.dropin.models import NEEDS, Ticket
 
+from ..factories import enrol_device
 from ..pages import text
 
 KEY = "0123456789abcdef" * 2
@@ -205,3 +206,12 @@ def test_unknown_kiosk_ticket_is_not_found(client):
     response = client.get("/kiosk/ticket/no-such-ticket")
     assert response.status_code == 404
     assert Ticket.select().count() == 0
+
+
+@pytest.mark.parametrize("setting, printed", [(False, False), (True, True)])
+def test_the_kiosk_prints_the_ticket_by_itself_only_when_set_to(make_app, setting, printed):
+    kiosk = make_app(KIOSK_AUTO_PRINT=setting).test_client()
+    enrol_device("kiosk", kiosk)
+    page = kiosk.get(post_check_in(kiosk).headers["Location"])
+    assert page.status_code == 200
+    assert ('data-auto-print="1"' in page.get_data(as_text=True)) is printed

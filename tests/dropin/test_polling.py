@@ -1,5 +1,6 @@
 """What polling costs: one query for "nothing changed", and a fragment whose queries do not grow with the queue."""
 import logging
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -9,7 +10,7 @@ from kiosk.dropin.queue import call_next, choose_room
 from kiosk.dropin.live import poll_key
 from kiosk.dropin.sessions import working_session
 
-from ..factories import make_staff, make_ticket
+from ..factories import PASSWORD, enrol_device, make_staff, make_ticket
 
 
 class QueryLog(logging.Handler):
@@ -76,3 +77,16 @@ def test_changed_fragment_queries_do_not_grow_with_the_queue(client, busy, path)
         response = client.get(f"{path}?v=stale")
     assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
     assert len(many) == len(few), (few, many)
+
+
+@pytest.mark.parametrize("path, fragment", [("/staff/queue", 'id="queue-live"'), ("/staff/desk", 'id="desk-live"'),
+                                            ("/display/", 'id="board-live"')])
+def test_screens_poll_as_often_as_the_setting_says(make_app, path, fragment):
+    app = make_app(POLL_SECONDS=7)
+    client = app.test_client()
+    enrol_device("display", client)
+    make_staff("reception", "rab")
+    client.post("/login", data={"username": "rab", "password": PASSWORD})
+    page = client.get(path).get_data(as_text=True)
+    poller = re.search(rf'<div {fragment}[^>]*>', page)
+    assert poller and 'hx-trigger="every 7s' in poller.group(0)
