@@ -277,9 +277,10 @@ class BenchUser(FastHttpUser):
 class KioskSteps:
     """What a kiosk does to check someone in; no task of its own, so subclasses choose theirs."""
 
-    def check_in(self, name="kiosk check-in (POST)"):
+    def check_in(self, name="kiosk check-in (POST)", k=None):
+        """The name step's POST (`k`: the visit's key, or a key of its own), its ticket page and QR code."""
         started = time.perf_counter()
-        fields = {"csrf_token": self.csrf, "k": uuid.uuid4().hex, "visit_for": "self",
+        fields = {"csrf_token": self.csrf, "k": k or uuid.uuid4().hex, "visit_for": "self",
                   "needs": ["housing", "money"], "name": "Sam"}
         response = self.post_form("/kiosk/check-in", fields, name, 303, htmx=False)
         if response.status_code != 303:

@@ -6,7 +6,6 @@ pause there spreads the screens over the poll period and the kiosks over theirs.
 import os
 import random
 import time
-import uuid
 from itertools import count
 from urllib.parse import urlencode
 
@@ -14,7 +13,7 @@ import gevent
 from locust import task
 
 from bench.locust_common import FORM, HX, REC, BenchUser, KioskSteps, paced
-from bench.page_readers import NUMBER_RE, csrf_token, desk_current, page_version
+from bench.page_readers import NUMBER_RE, csrf_token, desk_current, page_version, visit_key
 
 
 def _office(name, default):
@@ -76,13 +75,16 @@ class OfficeKiosk(KioskSteps, BenchUser):
 
     @task
     def checkin(self):
-        k = uuid.uuid4().hex
-        self.client.get("/kiosk/", name="kiosk welcome")
-        self.client.get(f"/kiosk/who?k={k}", name="kiosk who step")
-        self.client.get(f"/kiosk/needs?k={k}&visit_for=self", name="kiosk needs step")
-        page = self.client.get(f"/kiosk/name?k={k}&visit_for=self&needs=housing", name="kiosk name step")
-        self.csrf = csrf_token(page.text)
-        self.check_in(name="kiosk check-in (POST)")
+        self.client.get("/kiosk/", name="kiosk welcome")  # a new visit
+        page = self.client.get("/kiosk/who", name="kiosk who step")
+        self.csrf, k = csrf_token(page.text), visit_key(page.text)
+        self.post_form("/kiosk/who", {"csrf_token": self.csrf, "k": k, "visit_for": "self"}, "kiosk who step (POST)",
+                       303, htmx=False)
+        self.client.get("/kiosk/needs", name="kiosk needs step")
+        self.post_form("/kiosk/needs", {"csrf_token": self.csrf, "k": k, "needs": ["housing", "money"]},
+                       "kiosk needs step (POST)", 303, htmx=False)
+        self.client.get("/kiosk/name", name="kiosk name step")
+        self.check_in(name="kiosk check-in (POST)", k=k)
 
 
 class OfficeKeyworker(BenchUser):

@@ -12,6 +12,8 @@ TICKET_NUMBER_RE = re.compile(r'id="ticket-number">\s*(\d+)')
 # The desk's Done form: the state it expects (group 1) and its ticket (group 2), from one form.
 CURRENT_RE = re.compile(r'name="expected_state" value="(\w+)">(?:(?!</form>).)*?id="desk-finish-(\d+)"', re.DOTALL)
 CALLING_RE = re.compile(r"Calling (\d+)")
+# The kiosk visit's request key, which its step forms carry.
+VISIT_KEY_RE = re.compile(r'name="k" value="([0-9a-f]{32})"')
 
 
 def csrf_token(html):
@@ -19,6 +21,13 @@ def csrf_token(html):
     if not match:
         raise RuntimeError("no csrf_token in the page")
     return match.group(1) or match.group(2)
+
+
+def visit_key(html):
+    match = VISIT_KEY_RE.search(html)
+    if not match:
+        raise RuntimeError("no kiosk visit key in the page")
+    return match.group(1)
 
 
 def page_version(html):

@@ -3,6 +3,8 @@ import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from bench.page_readers import visit_key
+
 
 def text(response):
     """The words on the page: tags removed, entities decoded, whitespace collapsed."""
@@ -17,3 +19,9 @@ def poll_version(response):
     match = re.search(r'hx-get="([^"]*/live\?[^"]*)"', response.get_data(as_text=True))
     assert match, "no polling fragment on the page"
     return parse_qs(urlsplit(html.unescape(match.group(1))).query)["v"][0]
+
+
+def start_visit(client):
+    """Tap Get a ticket on the kiosk's Welcome: the new visit's request key, which its step forms carry."""
+    client.get("/kiosk/")
+    return visit_key(client.get("/kiosk/who").get_data(as_text=True))

@@ -3,7 +3,8 @@
     with served(tmp_path) as server:          # `python run.py` (waitress) on SQLite,
         kiosk = Browser(server.base_url)      # gunicorn -w 4 when DATABASE_URL is set
         kiosk.set_cookie(*server.enrol("kiosk"))
-        kiosk.csrf_from("/kiosk/name?...")    # CSRF is on: tokens come from pages, as in a browser
+        key = kiosk.begin_visit()             # Welcome, then the who step: CSRF is on, so tokens
+                                              # come from pages, as in a browser
         kiosk.post("/kiosk/check-in", ...)
         server.kill(); server.start()         # SIGKILL, then the same database again
         with server.reader().app_context():   # read what the server wrote
@@ -29,6 +30,8 @@ import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+from bench.page_readers import visit_key
 
 from .backends import BACKEND
 
@@ -278,6 +281,11 @@ class Browser:
         assert page.status == 200 and found, f"no CSRF token on {path}: {page.status} {page.body[:500]}"
         self.csrf_token = found.group(1)
         return page
+
+    def begin_visit(self):
+        """Tap Get a ticket on the kiosk's Welcome: the new visit's request key (and the CSRF token)."""
+        self.get("/kiosk/")
+        return visit_key(self.csrf_from("/kiosk/who").body)
 
     def sign_in(self, username, password=PASSWORD):
         self.csrf_from("/login")

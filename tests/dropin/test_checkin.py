@@ -6,7 +6,7 @@ import pytest
 from kiosk.dropin.models import NEEDS, Ticket
 
 from ..factories import enrol_device
-from ..pages import text
+from ..pages import start_visit, text
 
 KEY = "0123456789abcdef" * 2
 # Words the kiosk must never put in front of a visitor: eligibility is a staff matter.
@@ -25,18 +25,25 @@ def post_check_in(client, **fields):
     return client.post("/kiosk/check-in", data=check_in_form(**fields))
 
 
+def answer(client, visit_for="self", needs=()):
+    """A new visit through the who and needs steps, as the tablet sends them. Returns its key."""
+    k = start_visit(client)
+    assert client.post("/kiosk/who", data={"k": k, "visit_for": visit_for}).status_code == 303
+    if visit_for != "appointment":
+        assert client.post("/kiosk/needs", data={"k": k, "needs": list(needs)}).status_code == 303
+    return k
+
+
 def test_welcome_offers_a_ticket_in_session(client):
     response = client.get("/kiosk/")
     assert response.status_code == 200
     assert "Get a ticket" in text(response)
-    # The start button carries a fresh request key for the double-tap guard.
-    assert re.search(r'href="/kiosk/who\?k=[0-9a-f]{32}"', response.get_data(as_text=True))
+    assert 'href="/kiosk/who"' in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_welcome_gives_each_visit_its_own_request_key(client):
-    keys = [re.search(r"k=([0-9a-f]{32})", client.get("/kiosk/").get_data(as_text=True)).group(1)
-            for _ in range(2)]
-    assert keys[0] != keys[1]
+    assert start_visit(client) != start_visit(client)
 
 
 def test_outside_session_says_when_the_next_drop_in_is(client, clock):
@@ -59,51 +66,100 @@ def test_check_in_outside_session_is_refused_and_nothing_saved(client, clock):
 
 
 def test_who_step_offers_every_choice(client):
-    response = client.get(f"/kiosk/who?k={KEY}")
+    k = start_visit(client)
+    response = client.get("/kiosk/who")
     page = text(response)
     assert response.status_code == 200
     for label in ("Myself", "A family member or friend in prison", "I have an appointment",
                   "I just need information"):
         assert label in page
-    body = response.get_data(as_text=True)
-    assert f'href="/kiosk/needs?k={KEY}&amp;visit_for=family"' in body
+    assert client.post("/kiosk/who", data={"k": k, "visit_for": "family"}).headers["Location"] == "/kiosk/needs"
     # Someone with an appointment goes straight to the name step.
-    assert f'href="/kiosk/name?k={KEY}&amp;visit_for=appointment"' in body
+    assert client.post("/kiosk/who", data={"k": k, "visit_for": "appointment"}).headers["Location"] == "/kiosk/name"
 
 
 def test_needs_step_offers_every_kind_of_help(client):
-    response = client.get(f"/kiosk/needs?k={KEY}&visit_for=family")
+    k = start_visit(client)
+    client.post("/kiosk/who", data={"k": k, "visit_for": "family"})
+    response = client.get("/kiosk/needs")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     for code, label in NEEDS.items():
         assert f'value="{code}"' in body
         assert label in text(response)
-    assert f'name="k" value="{KEY}"' in body
-    assert 'name="visit_for" value="family"' in body
+    assert f'name="k" value="{k}"' in body
 
 
-def test_name_step_carries_the_choices_so_far(client):
-    response = client.get(f"/kiosk/name?k={KEY}&visit_for=family&needs=housing&needs=visits")
+def test_name_step_carries_the_choices_so_far_and_no_address_holds_them(client):
+    k = answer(client, "family", ["housing", "visits"])
+    response = client.get("/kiosk/name")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Your first name or initials" in text(response)
-    for hidden in (f'name="k" value="{KEY}"', 'name="visit_for" value="family"',
+    for hidden in (f'name="k" value="{k}"', 'name="visit_for" value="family"',
                    'name="needs" value="housing"', 'name="needs" value="visits"'):
         assert hidden in body
     assert 'name="skip"' in body and "Get my ticket" in text(response)
+    # The browser's history keeps addresses: no step's address or link carries an answer.
+    for page in ("/kiosk/", "/kiosk/who", "/kiosk/needs", "/kiosk/name"):
+        assert not re.search(r'href="[^"]*(?:visit_for|needs|k)=', client.get(page).get_data(as_text=True)), page
 
 
-@pytest.mark.parametrize("address, message", [
-    ("/kiosk/who", "Please start again from the welcome screen."),
-    ("/kiosk/who?k=not-a-key", "Please start again from the welcome screen."),
-    (f"/kiosk/needs?k={KEY}", "Please choose who the visit is for."),
-    (f"/kiosk/needs?k={KEY}&visit_for=prisoner", "Please choose who the visit is for."),
-    (f"/kiosk/name?k={KEY}&visit_for=self&needs=parole", "Please choose from the help on the screen."),
+@pytest.mark.parametrize("step, fields, message", [
+    ("/kiosk/who", {"visit_for": "prisoner"}, "Please choose who the visit is for."),
+    ("/kiosk/who", {}, "Please choose who the visit is for."),
+    ("/kiosk/needs", {"needs": ["housing", "parole"]}, "Please choose from the help on the screen."),
 ])
-def test_steps_refuse_a_damaged_address(client, address, message):
-    response = client.get(address)
+def test_steps_refuse_a_damaged_answer(client, step, fields, message):
+    k = start_visit(client)
+    if step == "/kiosk/needs":
+        client.post("/kiosk/who", data={"k": k, "visit_for": "self"})
+    response = client.post(step, data={"k": k, **fields})
     assert response.status_code == 400
     assert message in text(response)
+
+
+@pytest.mark.parametrize("address", ["/kiosk/who", "/kiosk/needs", "/kiosk/name"])
+def test_a_step_out_of_turn_goes_back_to_welcome(client, address):
+    start_visit(client)
+    if address != "/kiosk/who":
+        response = client.get(address)  # who the visit is for is not answered yet
+        assert response.status_code == 303 and response.headers["Location"] == "/kiosk/"
+    k = start_visit(client)
+    client.post("/kiosk/who", data={"k": k, "visit_for": "self"})
+    client.post("/kiosk/check-in", data={"k": k, "visit_for": "self"})
+    response = client.get(address)  # after the ticket: that visit is over
+    assert response.status_code == 303 and response.headers["Location"] == "/kiosk/"
+
+
+def test_a_form_from_an_earlier_visit_starts_a_fresh_one_and_shows_nobody_s_ticket(client):
+    first = answer(client, "self", ["housing"])
+    made = client.post("/kiosk/check-in", data={"k": first, "visit_for": "self", "needs": "housing", "skip": "1"})
+    ticket_page = made.headers["Location"]
+    assert client.get(ticket_page).status_code == 200
+    client.get("/kiosk/")  # Done, or the ticket timing out: the next visitor's Welcome
+    # Back to the last visitor's ticket, or their name step's Skip sent again: neither shows their ticket.
+    back = client.get(ticket_page)
+    assert back.status_code == 303 and back.headers["Location"] == "/kiosk/"
+    for stale in ({"k": first, "visit_for": "self", "needs": "housing", "skip": "1"},
+                  {"k": KEY, "visit_for": "self"}):
+        response = client.post("/kiosk/check-in", data=stale)
+        assert response.status_code == 303 and response.headers["Location"] == "/kiosk/"
+        assert client.post("/kiosk/who", data={"k": stale["k"], "visit_for": "info"}).headers["Location"] == "/kiosk/"
+    assert Ticket.select().count() == 1
+    # The new visitor's own visit goes on as usual.
+    k = answer(client, "info")
+    assert client.post("/kiosk/check-in", data={"k": k, "visit_for": "info"}).status_code == 303
+    assert [t.number for t in Ticket.select().order_by(Ticket.number)] == [1, 2]
+
+
+def test_a_double_tap_on_the_name_step_still_finds_the_one_ticket(client):
+    k = answer(client, "self")
+    first = client.post("/kiosk/check-in", data={"k": k, "visit_for": "self"})
+    second = client.post("/kiosk/check-in", data={"k": k, "visit_for": "self"})
+    assert first.headers["Location"] == second.headers["Location"] != "/kiosk/"
+    assert client.get(second.headers["Location"]).status_code == 200
+    assert Ticket.select().count() == 1
 
 
 def test_check_in_makes_a_ticket_and_shows_it(client):
@@ -175,12 +231,17 @@ def test_names_people_really_have_are_accepted(client):
 
 
 def kiosk_pages(client):
-    pages = [client.get("/kiosk/"), client.get(f"/kiosk/who?k={KEY}"),
-             client.get(f"/kiosk/needs?k={KEY}&visit_for=self"),
-             client.get(f"/kiosk/name?k={KEY}&visit_for=self&needs=housing"),
-             client.get(f"/kiosk/name?k={KEY}&visit_for=appointment"),
-             post_check_in(client, name="Sam2")]
-    pages.append(client.get(post_check_in(client).headers["Location"]))
+    pages = [client.get("/kiosk/")]
+    k = start_visit(client)
+    pages.append(client.get("/kiosk/who"))
+    client.post("/kiosk/who", data={"k": k, "visit_for": "self"})
+    pages.append(client.get("/kiosk/needs"))
+    client.post("/kiosk/needs", data={"k": k, "needs": "housing"})
+    pages.append(client.get("/kiosk/name"))
+    client.post("/kiosk/who", data={"k": k, "visit_for": "appointment"})
+    pages.append(client.get("/kiosk/name"))
+    pages.append(post_check_in(client, k=k, name="Sam2"))
+    pages.append(client.get(post_check_in(client, k=k).headers["Location"]))
     return pages
 
 

@@ -8,7 +8,7 @@ from kiosk.dropin.models import DropInSession, Room, Ticket
 from kiosk.dropin.queue import move
 
 from ..factories import make_staff, make_ticket
-from ..pages import poll_version, text
+from ..pages import poll_version, start_visit, text
 
 HTMX = {"HX-Request": "true"}
 
@@ -207,12 +207,14 @@ def test_close_check_in_closes_the_kiosk_and_reopen_opens_it(client, auth):
     auth.login("reception")
     assert client.post("/staff/session/close").status_code == 303
     assert "closed" in text(client.get("/kiosk/"))
-    assert client.post("/kiosk/check-in", data={"k": "b" * 32, "visit_for": "self"}).status_code == 409
+    k = start_visit(client)  # a visitor who began before it closed
+    assert client.post("/kiosk/check-in", data={"k": k, "visit_for": "self"}).status_code == 409
     assert DropInSession.get().checkin_closed_at is not None
 
     assert client.post("/staff/session/reopen").status_code == 303
     assert "Get a ticket" in text(client.get("/kiosk/"))
-    assert client.post("/kiosk/check-in", data={"k": "b" * 32, "visit_for": "self"}).status_code == 303
+    k = start_visit(client)
+    assert client.post("/kiosk/check-in", data={"k": k, "visit_for": "self"}).status_code == 303
 
 
 def test_extra_session_on_a_tuesday_opens_the_kiosk(client, auth, clock):

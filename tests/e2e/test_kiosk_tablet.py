@@ -83,3 +83,38 @@ def test_kiosk_outside_session_hours_says_when_next(pages, orientation):
     screenshot(kiosk, f"kiosk-{orientation}-closed")
     assert_no_serious_axe_violations(kiosk, f"kiosk closed screen ({orientation})")
     assert not small_kiosk_text(kiosk), small_kiosk_text(kiosk)
+
+
+@pytest.mark.server(KIOSK_TICKET_SECONDS=IDLE_SECONDS)
+@pytest.mark.parametrize("orientation", TABLETS)
+def test_back_never_shows_or_gives_out_an_earlier_visitor_s_ticket(server, pages, orientation):
+    kiosk = pages.device_page("kiosk", **TABLETS[orientation])
+    addresses = []
+    kiosk.on("framenavigated", lambda frame: addresses.append(frame.url) if frame == kiosk.main_frame else None)
+
+    def back_is_a_fresh_start(times):
+        """The next visitor swipes back, again and again, and taps whatever is there to take a ticket."""
+        for _ in range(times):
+            kiosk.go_back()
+            expect(kiosk.locator("#ticket-number")).to_have_count(0)
+            for button in ("#skip-name", "#get-ticket", "#needs-next", "#for-self"):
+                if kiosk.locator(button).count():
+                    kiosk.tap(button)
+                    expect(kiosk.locator("#ticket-number")).to_have_count(0)
+                    break
+
+    # The first visitor takes a ticket and taps Done; the next one swipes back through their steps.
+    tap_through_kiosk(kiosk, needs=("housing", "drugs_alcohol"))
+    kiosk.tap("#ticket-done")
+    expect(kiosk).to_have_url(WELCOME)
+    back_is_a_fresh_start(4)
+    # The second visitor walks off with their ticket; it times out to Welcome, and the next swipes back.
+    kiosk.goto("/kiosk/")
+    tap_through_kiosk(kiosk, needs=("money",))
+    expect(kiosk).to_have_url(WELCOME, timeout=(IDLE_SECONDS + 5) * 1000)
+    back_is_a_fresh_start(4)
+
+    with server.app.app_context():
+        assert [t.number for t in Ticket.select().order_by(Ticket.number)] == [1, 2]
+    # Nothing anyone chose stays in the tablet's history.
+    assert addresses and not [a for a in addresses if re.search(r"[?&](k|visit_for|needs)=", a)], addresses

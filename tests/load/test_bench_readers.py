@@ -5,9 +5,10 @@ visitor on the desk, the screens the ticket numbers, every user its CSRF token
 and version. If they cannot, the bench presses Call next with a visitor still
 at the desk and reports the refusals as the app's errors.
 """
-import uuid
 
-from bench.page_readers import CALLING_RE, NUMBER_RE, TICKET_NUMBER_RE, csrf_token, desk_current, page_version
+from bench.page_readers import (
+    CALLING_RE, NUMBER_RE, TICKET_NUMBER_RE, csrf_token, desk_current, page_version, visit_key,
+)
 from kiosk.dropin.models import Room
 
 from ..factories import PASSWORD, make_staff, make_ticket
@@ -59,10 +60,11 @@ def test_a_keyworker_reads_their_visitor_through_call_start_and_done(guarded_cli
 def test_screens_read_the_numbers_and_the_kiosk_reads_its_ticket(guarded_client):
     client = guarded_client
     tickets = [make_ticket() for _ in range(3)]
-    k = uuid.uuid4().hex  # as the kiosk's flow key, and the bench's
-    name_step = client.get(f"/kiosk/name?k={k}&visit_for=self&needs=housing").get_data(as_text=True)
+    client.get("/kiosk/")  # a visit begins, as the bench's office-day kiosk walks it
+    who_step = client.get("/kiosk/who").get_data(as_text=True)
+    k = visit_key(who_step)
     checked_in = client.post("/kiosk/check-in", data={
-        "csrf_token": csrf_token(name_step), "k": k, "visit_for": "self", "needs": ["housing"]})
+        "csrf_token": csrf_token(who_step), "k": k, "visit_for": "self", "needs": ["housing"]})
     assert checked_in.status_code == 303
     ticket_page = client.get(checked_in.headers["Location"]).get_data(as_text=True)
     kiosk_number = int(TICKET_NUMBER_RE.search(ticket_page).group(1))

@@ -11,7 +11,6 @@ import random
 import sqlite3
 import threading
 import time
-import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -42,9 +41,12 @@ class Tablet(threading.Thread):
 
     def run(self):
         try:
-            self.browser.csrf_from(f"/kiosk/name?k={uuid.uuid4().hex}&visit_for=self")
             while not self.stop.is_set():
-                key = uuid.uuid4().hex
+                try:
+                    key = self.browser.begin_visit()  # each visitor's own visit and request key
+                except NO_ANSWER:
+                    time.sleep(0.01)  # the server is down: the tablet tries again
+                    continue
                 self.pending = key
                 while not self.stop.is_set():
                     try:
@@ -151,8 +153,7 @@ def test_killing_the_server_mid_storm_loses_no_acknowledged_check_in(server):
                                      "ORDER BY session_id DESC LIMIT 1")[0]
     kiosk = Browser(server.base_url)
     kiosk.set_cookie(*cookie)
-    kiosk.csrf_from(f"/kiosk/name?k={uuid.uuid4().hex}&visit_for=self")
-    response = kiosk.post("/kiosk/check-in", k=uuid.uuid4().hex, visit_for="self")
+    response = kiosk.post("/kiosk/check-in", k=kiosk.begin_visit(), visit_for="self")
     assert response.status == 303
     token = response.location.removeprefix("/kiosk/ticket/")
     assert read(path, "SELECT session_id, number FROM ticket WHERE token = ?", token) == [(session_id, highest + 1)]

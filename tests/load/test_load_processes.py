@@ -11,7 +11,6 @@ import re
 import threading
 import time
 import traceback
-import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -33,12 +32,11 @@ SHOW_EVERY = 5  # every fifth kiosk also opens the ticket page, reading while th
 def _kiosk(base_url, cookie, count, out):
     browser = Browser(base_url)
     browser.set_cookie(*cookie)
-    browser.csrf_from(f"/kiosk/name?k={uuid.uuid4().hex}&visit_for=self")
     out["prepared"].set()
     out["go"].wait()
     for n in range(count):
-        response = browser.post("/kiosk/check-in", k=uuid.uuid4().hex, visit_for="self", needs=["housing", "money"],
-                                name="Sam")
+        response = browser.post("/kiosk/check-in", k=browser.begin_visit(), visit_for="self",
+                                needs=["housing", "money"], name="Sam")
         assert response.status == 303, f"check-in gave {response.status}: {response.body[:500]}"
         token = response.location.removeprefix("/kiosk/ticket/")
         shown = None

@@ -3,7 +3,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from bench.page_readers import csrf_token
+from bench.page_readers import csrf_token, visit_key
 from kiosk.people.models import ROLES, StaffUser
 from kiosk.dropin.models import Ticket
 
@@ -173,7 +173,9 @@ def test_post_without_csrf_token_is_refused(guarded_client):
     assert "This form has expired or was not sent from this app." in text(response)
     assert Ticket.select().count() == 0
 
-    # The same form with the token the name step gives out goes through.
-    page = client.get("/kiosk/name?k=" + "c" * 32 + "&visit_for=self").get_data(as_text=True)
+    # The same form with the token the kiosk's pages give out goes through.
+    client.get("/kiosk/")
+    page = client.get("/kiosk/who").get_data(as_text=True)
+    choices["k"] = visit_key(page)
     assert client.post("/kiosk/check-in", data={**choices, "csrf_token": csrf_token(page)}).status_code == 303
     assert Ticket.select().count() == 1

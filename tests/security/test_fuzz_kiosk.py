@@ -18,17 +18,42 @@ def link_made(w):
 
 KIOSK_STEPS = lambda w: {"k": hexkey(), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS)}  # noqa: E731
 
+
+def visit_begun(w):
+    """A visitor tapped Get a ticket on Welcome."""
+    w.client("kiosk").get("/kiosk/")
+
+
+def visit_answered(w):
+    """A visitor has said who the visit is for."""
+    visit_begun(w)
+    client = w.client("kiosk")
+    with client.session_transaction() as session:
+        key = session["kiosk_visit"]["k"]
+    client.post("/kiosk/who", data={"k": key, "visit_for": "self"})
+
+
+def own_key(w, values):
+    """The right values carry the visit's own request key (a wrong one is a stale form)."""
+    with w.client("kiosk").session_transaction() as session:
+        return {**values, "k": session["kiosk_visit"]["k"]}
+
+
 POST_SPECS = [
-    p("checkin.submit", "kiosk", fields=lambda w: {
+    p("checkin.who", "kiosk", prepare=visit_begun, complete=own_key,
+      fields=lambda w: {"k": hexkey(), "visit_for": choice(VISIT_FOR)}),
+    p("checkin.needs", "kiosk", prepare=visit_answered, complete=own_key,
+      fields=lambda w: {"k": hexkey(), "needs": several(NEEDS)}),
+    p("checkin.submit", "kiosk", prepare=visit_answered, complete=own_key, fields=lambda w: {
         "k": hexkey(), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS), "name": person(30),
         "skip": st.just("1")}),
     p("enrol.claim", "anon", fresh=True, setup=link_made, path={"code": TOKEN_PATHS["code"]}),
 ]
 
 GET_SPECS = [
-    get("checkin.who", "kiosk", query=KIOSK_STEPS),
-    get("checkin.needs", "kiosk", query=KIOSK_STEPS),
-    get("checkin.name", "kiosk", query=KIOSK_STEPS),
+    get("checkin.who", "kiosk", prepare=visit_begun, query=KIOSK_STEPS),
+    get("checkin.needs", "kiosk", prepare=visit_answered, query=KIOSK_STEPS),
+    get("checkin.name", "kiosk", prepare=visit_answered, query=KIOSK_STEPS),
     get("checkin.ticket", "kiosk", path={"token": TOKEN_PATHS["token"]}),
     get("ticket.status", "anon", path={"token": TOKEN_PATHS["token"]}),
     get("ticket.live", "anon", path={"token": TOKEN_PATHS["token"]}, query=lambda w: {"v": poll_version(w)}),

@@ -1,7 +1,15 @@
-"""The reception tablet: welcome, who the visit is for, needs, name, ticket."""
+"""The reception tablet: welcome, who the visit is for, needs, name, ticket.
+
+One visitor at a time uses a shared tablet, so each visit is its own: Welcome starts it
+with a new request key, the answers so far are kept in the tablet's signed session (never
+in an address, where the browser's history would keep them), and every step, form and
+ticket page checks that it belongs to the visit in progress. A page of an earlier visitor,
+reached with Back or sent from a stale form, leads to a fresh Welcome; no kiosk page is
+kept in the browser's cache.
+"""
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
 from ...clock import utcnow
 from ...dropin import devices
@@ -12,9 +20,10 @@ from ...dropin.schedule import describe_days, schedule
 from ...dropin.sessions import checkin_session, next_opening
 from ..access import not_enrolled
 from ..limits import kiosk_device_key, kiosk_limit, limiter
-from .forms import CheckInForm, VisitSteps
+from .forms import CheckInForm, NeedsForm, WhoForm
 
 bp = Blueprint("checkin", __name__, url_prefix="/kiosk")
+VISIT = "kiosk_visit"  # the visit in progress: its request key, the answers so far, then its ticket
 
 
 @bp.before_request
@@ -25,41 +34,84 @@ def enrolled_kiosk_only():
     return None
 
 
-def _steps(*required):
-    form = VisitSteps(request.args)
-    for name in ("k",) + required:
-        field = form[name]
-        if not field.validate(form):
-            abort(400, field.errors[0])
-    if form.needs.data and not form.needs.validate(form):
-        abort(400, "Please choose from the help on the screen.")
-    return form
+@bp.after_request
+def never_kept(response):
+    """Back, or the history, must fetch a kiosk page afresh, so the server decides what it shows."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _visit(*answered):
+    """The visit in progress if it has the answers this step needs and no ticket yet, else None."""
+    visit = session.get(VISIT)
+    if not visit or visit.get("ticket") or any(visit.get(name) is None for name in answered):
+        return None
+    return visit
+
+
+def _stale(key):
+    """Whether a form comes from a page of an earlier visit (a browser that never opened Welcome has none)."""
+    visit = session.get(VISIT)
+    return visit is not None and visit.get("k") != key
+
+
+def _fresh_visit():
+    return redirect(url_for("checkin.welcome"), code=303)
+
+
+def _save(visit, **answers):
+    session[VISIT] = {**visit, **answers}
 
 
 @bp.route("/")
 def welcome():
+    session[VISIT] = {"k": uuid.uuid4().hex}  # a new visitor: whatever the last one did is behind us
     if checkin_session() is None:
         return render_template("checkin/closed.html", next_opening=next_opening(),
                                dropin_days=describe_days(schedule()))
-    return render_template("checkin/welcome.html", request_key=uuid.uuid4().hex)
+    return render_template("checkin/welcome.html")
 
 
-@bp.route("/who")
+@bp.route("/who", methods=["GET", "POST"])
 def who():
-    form = _steps()
-    return render_template("checkin/who.html", form=form, choices=VISIT_FOR)
+    visit = _visit()
+    if visit is None:
+        return _fresh_visit()
+    if request.method == "POST":
+        form = WhoForm()
+        if _stale(form.k.data):
+            return _fresh_visit()
+        if not form.validate():
+            abort(400, next(iter(form.errors.values()))[0])
+        _save(visit, visit_for=form.visit_for.data)
+        return redirect(url_for("checkin.name" if form.visit_for.data == "appointment" else "checkin.needs"), code=303)
+    return render_template("checkin/who.html", k=visit["k"], choices=VISIT_FOR)
 
 
-@bp.route("/needs")
+@bp.route("/needs", methods=["GET", "POST"])
 def needs():
-    form = _steps("visit_for")
-    return render_template("checkin/needs.html", form=form, choices=NEEDS)
+    visit = _visit("visit_for")
+    if visit is None:
+        return _fresh_visit()
+    if request.method == "POST":
+        form = NeedsForm()
+        if _stale(form.k.data):
+            return _fresh_visit()
+        if not form.validate():
+            abort(400, next(iter(form.errors.values()))[0])
+        _save(visit, needs=form.needs.data or [])
+        return redirect(url_for("checkin.name"), code=303)
+    return render_template("checkin/needs.html", k=visit["k"], chosen=visit.get("needs") or [], choices=NEEDS)
 
 
 @bp.route("/name")
 def name():
-    form = _steps("visit_for")
-    return render_template("checkin/name.html", steps=form, form=CheckInForm(formdata=None, data=form.data))
+    visit = _visit("visit_for")
+    if visit is None:
+        return _fresh_visit()
+    form = CheckInForm(formdata=None, data={"k": visit["k"], "visit_for": visit["visit_for"],
+                                            "needs": visit.get("needs") or []})
+    return render_template("checkin/name.html", form=form)
 
 
 @bp.route("/check-in", methods=["POST"])
@@ -71,16 +123,24 @@ def submit():
         formdata = formdata.copy()
         formdata.poplist("name")
     form = CheckInForm(formdata=formdata)
+    if _stale(form.k.data):
+        return _fresh_visit()
     if not form.validate():
         if form.name.errors and not (form.k.errors or form.visit_for.errors):
-            return render_template("checkin/name.html", steps=form, form=form), 400
+            return render_template("checkin/name.html", form=form), 400
         abort(400, next(iter(form.errors.values()))[0])
     ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, request_key=form.k.data)
+    if VISIT in session:
+        # Only the key stays: a double tap finds this ticket, and nothing of the answers lingers.
+        session[VISIT] = {"k": form.k.data, "ticket": ticket.token}
     return redirect(url_for("checkin.ticket", token=ticket.token), code=303)
 
 
 @bp.route("/ticket/<token>")
 def ticket(token):
+    visit = session.get(VISIT)
+    if visit is not None and visit.get("ticket") != token:
+        return _fresh_visit()  # an earlier visitor's ticket, reached with Back
     ticket = ticket_by_token(token)
     if ticket is None:
         abort(404)
@@ -89,4 +149,3 @@ def ticket(token):
     return render_template("checkin/ticket.html", ticket=ticket, estimate=est,
                            wait=wait_words(est.minutes) if est else None,
                            auto_print=current_app.config["KIOSK_AUTO_PRINT"])
-
