@@ -10,7 +10,8 @@ from .models import DeskAssignment, Ticket
 from .queue import call_order
 
 RECENT_VISITS = 30
-NEAR_END = timedelta(minutes=45)
+NEAR_END = timedelta(minutes=45)  # in a session's last 45 minutes a ticket says either way whether it will be seen
+LATE_GRACE = timedelta(minutes=15)  # staff see people a little after the end; later than this is not today
 
 
 def average_visit_minutes():
@@ -36,7 +37,18 @@ def staff_on_duty(session):
 class Estimate:
     position: int          # 1 means next to be called
     minutes: int
-    seen_today: bool | None  # None when it is too early in the session to say
+    seen_today: bool       # whether the expected call comes before the session ends (give or take LATE_GRACE)
+    near_end: bool         # the session's last NEAR_END, when the ticket says so either way
+
+    @property
+    def nearly(self):
+        """Two people or fewer ahead: nearly their turn."""
+        return self.position <= 3
+
+
+def _minutes_until(place, visit_minutes, on_duty):
+    """Minutes until the ticket at this place in the queue (1 = next) is called."""
+    return math.ceil((place - 1) * visit_minutes / on_duty)
 
 
 def estimate(ticket, now, version=None):
@@ -48,11 +60,19 @@ def estimate(ticket, now, version=None):
         return None
     order, visit_minutes, on_duty = _queue_figures(ticket.session, version)
     position = order.index(ticket.id) + 1 if ticket.id in order else len(order)
-    minutes = math.ceil((position - 1) * visit_minutes / on_duty)
-    seen_today = None
-    if now >= ticket.session.ends_at - NEAR_END:
-        seen_today = now + timedelta(minutes=minutes) < ticket.session.ends_at + timedelta(minutes=15)
-    return Estimate(position=position, minutes=minutes, seen_today=seen_today)
+    minutes = _minutes_until(position, visit_minutes, on_duty)
+    ends = ticket.session.ends_at
+    return Estimate(position=position, minutes=minutes, seen_today=now + timedelta(minutes=minutes) < ends + LATE_GRACE,
+                    near_end=now >= ends - NEAR_END)
+
+
+def expected_after_close(session, now):
+    """The waiting tickets (ids) whose expected call comes after the session ends, for reception's queue."""
+    if session is None or session.id is None:
+        return set()
+    order, visit_minutes, on_duty = _queue_figures(session)
+    return {ticket_id for place, ticket_id in enumerate(order, 1)
+            if now + timedelta(minutes=_minutes_until(place, visit_minutes, on_duty)) >= session.ends_at + LATE_GRACE}
 
 
 def _queue_figures(session, version=None):

@@ -139,3 +139,37 @@ def test_qr_code_is_an_svg(client):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert response.get_data(as_text=True).startswith("<svg")
+
+
+def queue_of(count, clock):
+    tickets = []
+    for _ in range(count):
+        tickets.append(make_ticket())
+        clock.shift(timedelta(seconds=30))
+    return tickets
+
+
+def test_a_wait_past_the_end_says_so_from_the_start_of_the_session(client, clock, auth):
+    # Half an hour in, an hour and a half left: 20 minutes a visit at one desk puts the 7th at about 2 hours.
+    tickets = queue_of(7, clock)
+    last, first = tickets[-1], tickets[0]
+    for page in (client.get(f"/t/{last.token}"), client.get(f"/kiosk/ticket/{last.token}")):
+        assert "We may not be able to see you today" in text(page)
+        assert "0141 248 1763" in text(page) and "a call back or an appointment" in text(page)
+    for page in (client.get(f"/t/{first.token}"), client.get(f"/kiosk/ticket/{first.token}")):
+        assert "We may not be able to see you today" not in text(page)
+
+    auth.login("reception")
+    queue = client.get("/staff/queue").get_data(as_text=True)
+    late = {t.number for t in tickets if f'id="late-{t.id}"' in queue}
+    # At 1:33pm, 20 minutes a place: the 6th is expected at 3:13pm, within the quarter hour staff go on
+    # past the end; the 7th at 3:33pm.
+    assert late == {7}
+
+
+def test_the_phone_says_why_the_order_can_change_and_when_it_is_nearly_their_turn(client, clock):
+    tickets = queue_of(5, clock)
+    far, near = text(client.get(f"/t/{tickets[4].token}")), text(client.get(f"/t/{tickets[2].token}"))
+    for page in (far, near):
+        assert "people with an appointment, and anyone who urgently needs help, are seen first" in page
+    assert "Nearly your turn" in near and "Nearly your turn" not in far

@@ -18,7 +18,7 @@ RENDER_DPI = 300
 BIG_TEXT = 40  # font size (as pdfium reports it) of the number, 60pt; everything else is 16 or less
 LONDON_NOW = datetime.now(ZoneInfo("Europe/London"))
 # A session that ends within the next half hour, with an hour a visit: the ticket carries the
-# "we may not be able to see everyone today" warning, its longest form.
+# "we may not be able to see you today" warning with what to do instead, its longest form.
 ENDING_SOON = {
     "DROPIN_START": f"{max(LONDON_NOW - timedelta(hours=1), LONDON_NOW.replace(hour=0, minute=0)):%H:%M}",
     "DROPIN_END": f"{min(LONDON_NOW + timedelta(minutes=30), LONDON_NOW.replace(hour=23, minute=59)):%H:%M}",
@@ -35,7 +35,8 @@ def test_ticket_prints_on_one_80mm_slip(server, pages):
 def test_longest_ticket_still_fits_one_slip(server, pages):
     add_ticket(server, name="Ahead")
     text = _print_ticket(server, pages, "ticket-printed-near-end")
-    assert "We may not be able to see everyone today" in " ".join(text.split())
+    words = " ".join(text.split())
+    assert "We may not be able to see you today" in words and "a call back or an appointment." in words
 
 
 def _print_ticket(server, pages, name):

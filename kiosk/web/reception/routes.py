@@ -7,7 +7,7 @@ from ...cases import visits
 from ...cases.services import search_cases
 from ...clock import utcnow
 from ...dropin import live
-from ...dropin.estimates import counters
+from ...dropin.estimates import counters, expected_after_close
 from ...dropin.models import Room
 from ...dropin.queue import check_in, move, session_tickets, set_priority, ticket_by_id, waiting
 from ...dropin.sessions import close_checkin, open_extra_session, reopen_checkin, today_bounds, working_session
@@ -37,10 +37,11 @@ def queue_context():
     annotations, alerts = visits.queue_annotations(tickets)
     day_start, day_end = today_bounds()
     appointments = visits.todays_appointments(day_start, day_end)
+    now = utcnow()
     return {
         "annotations": annotations, "alerts": alerts, "appointments": appointments,
         "open_appointments": [a for a in appointments if a.status == "booked"],
-        "dropin": dropin, "waiting": waiting(dropin), "now": utcnow(),
+        "dropin": dropin, "waiting": waiting(dropin), "now": now, "late": expected_after_close(dropin, now),
         "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
         "finished": [t for t in tickets if not t.is_active],
         "counters": counters(dropin, tickets), "rooms": list(Room.in_use()),
