@@ -93,6 +93,12 @@ def _offices(migrator):
         database.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_site_id" ON "{table}" ("site_id")')
 
 
+def _after_close(migrator):
+    """What reception decided for someone still waiting when the session ended."""
+    if "after_close" not in {c.name for c in database.get_columns("ticket")}:
+        apply(migrator.add_column("ticket", "after_close", CharField(max_length=20, null=True)))
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -106,6 +112,7 @@ MIGRATIONS = [
     ("0004_totp_once", _totp_once),
     ("0005_audit_append_only", _audit_append_only),
     ("0006_sites", _offices),
+    ("0007_after_close", _after_close),
 ]
 
 

@@ -33,6 +33,12 @@ STATES = {
     "cancelled": "Cancelled",
 }
 ACTIVE_STATES = ("waiting", "called", "in_progress")
+# Someone still waiting when the session ends: seen all the same, or not today.
+AFTER_CLOSE = {
+    "seen_late": "Will be seen today",
+    "come_back": "Asked to come back",
+    "appointment": "Appointment made",
+}
 
 
 class Room(BaseModel):
@@ -90,6 +96,8 @@ class Ticket(BaseModel):
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
     outcome = TextField(null=True)
+    # What reception decided for someone still waiting when the session ended (AFTER_CLOSE).
+    after_close = CharField(max_length=20, null=True)
 
     class Meta:
         indexes = (

@@ -15,7 +15,7 @@ from ..people.models import StaffUser
 from ..transactions import write_transaction
 from . import live
 from .live import select_prepared
-from .models import NEEDS, VISIT_FOR, DeskAssignment, DropInSession, Room, Ticket
+from .models import AFTER_CLOSE, NEEDS, VISIT_FOR, DeskAssignment, DropInSession, Room, Ticket
 from .sessions import checkin_session, saved
 
 # action: (states it may start from, state it leaves the ticket in)
@@ -208,6 +208,28 @@ def set_priority(ticket_id, priority, expected_state=None):
             raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}: priority no longer applies.")
         ticket.priority = priority
         ticket.save(only=[Ticket.priority])
+    return ticket
+
+
+def decide_after_close(ticket_id, decision, expected_state=None, now=None):
+    """Reception's word for someone still waiting when the session has ended: seen today all the same
+    (they stay in the queue), or asked to come back, or given an appointment (they leave it)."""
+    if decision not in AFTER_CLOSE:
+        raise Refused("That action is not recognised.")
+    now = now or utcnow()
+    with write_transaction():
+        live.bump()
+        ticket = _ticket_here(ticket_id)
+        if expected_state and ticket.state != expected_state:
+            raise StaleTicket(_moved_message(ticket))
+        if ticket.state != "waiting":
+            raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}, not waiting.")
+        if now < ticket.session.ends_at:
+            raise Refused("The drop-in has not ended yet: this is for people still waiting after the end.")
+        ticket.after_close = decision
+        if decision != "seen_late":
+            ticket.state, ticket.finished_at = "cancelled", now
+        ticket.save()
     return ticket
 
 

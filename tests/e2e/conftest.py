@@ -37,8 +37,10 @@ def pytest_collection_modifyitems(items):
 
 
 def _server_overrides(node):
+    """The settings a test's marker asks for; a callable is called as the server starts (a time relative to then)."""
     marker = node.get_closest_marker("server")
-    return {"WTF_CSRF_ENABLED": True, **(marker.kwargs if marker else {})}
+    asked = {k: (v() if callable(v) else v) for k, v in (marker.kwargs if marker else {}).items()}
+    return {"WTF_CSRF_ENABLED": True, **asked}
 
 
 @pytest.fixture(scope="session")

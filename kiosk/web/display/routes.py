@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from ...clock import utcnow
 from ...dropin import devices, live
 from ...dropin.queue import board
 from ...dropin.sessions import working_session
@@ -12,7 +13,7 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 
 def board_context():
     dropin = working_session()
-    return {"dropin": dropin, **board(dropin)}
+    return {"dropin": dropin, "ended": dropin is not None and utcnow() >= dropin.ends_at, **board(dropin)}
 
 
 @bp.route("/", endpoint="board")

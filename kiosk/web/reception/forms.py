@@ -4,10 +4,10 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectM
 from wtforms.fields import TimeField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from ...dropin.models import NEEDS, STATES, VISIT_FOR
+from ...dropin.models import AFTER_CLOSE, NEEDS, STATES, VISIT_FOR
 from ...dropin.queue import ACTIONS
 
-TICKET_ACTIONS = tuple(ACTIONS) + ("priority_on", "priority_off")
+TICKET_ACTIONS = tuple(ACTIONS) + ("priority_on", "priority_off") + tuple(AFTER_CLOSE)
 
 
 class TicketActionForm(FlaskForm):

@@ -8,8 +8,10 @@ from ...cases.services import search_cases
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.estimates import counters, expected_after_close
-from ...dropin.models import Room
-from ...dropin.queue import check_in, move, session_tickets, set_priority, ticket_by_id, waiting
+from ...dropin.models import AFTER_CLOSE, Room
+from ...dropin.queue import (
+    check_in, decide_after_close, move, session_tickets, set_priority, ticket_by_id, waiting,
+)
 from ...dropin.sessions import close_checkin, open_extra_session, reopen_checkin, today_bounds, working_session
 from ...errors import BadInput, Refused
 from ...offices.models import offices_of
@@ -42,6 +44,7 @@ def queue_context():
         "annotations": annotations, "alerts": alerts, "appointments": appointments,
         "open_appointments": [a for a in appointments if a.status == "booked"],
         "dropin": dropin, "waiting": waiting(dropin), "now": now, "late": expected_after_close(dropin, now),
+        "ended": dropin is not None and now >= dropin.ends_at,
         "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
         "finished": [t for t in tickets if not t.is_active],
         "counters": counters(dropin, tickets), "rooms": list(Room.in_use()),
@@ -60,6 +63,11 @@ def queue_live():
     return staff_poll("reception/_queue.html", queue_context, shared=True)
 
 
+AFTER_CLOSE_MESSAGES = {
+    "seen_late": "{number} will be seen today; their phone says so.",
+    "come_back": "{number} is asked to come back; their phone gives the next drop-in.",
+    "appointment": "{number} has an appointment instead; their phone says so.",
+}
 ACTION_MESSAGES = {
     "call": "Called {number} to {room}.",
     "start": "Started with {number}.",
@@ -79,6 +87,9 @@ def ticket_action(ticket_id):
     if action.startswith("priority"):
         ticket = set_priority(ticket_id, action == "priority_on", form.expected_state.data)
         return done(f"Ticket {ticket.number} {'is now' if ticket.priority else 'is no longer'} a priority.", _back())
+    if action in AFTER_CLOSE:
+        ticket = decide_after_close(ticket_id, action, form.expected_state.data)
+        return done(AFTER_CLOSE_MESSAGES[action].format(number=ticket.number), _back())
     ticket = move(ticket_id, action, me(), form.expected_state.data, room_id=form.room.data, outcome=form.outcome.data)
     return done(ACTION_MESSAGES[action].format(number=ticket.number,
                                                room=ticket.room.name if ticket.room else "a room"), _back())

@@ -5,6 +5,7 @@ from ...clock import utcnow
 from ...dropin import live
 from ...dropin.estimates import estimate, wait_words
 from ...dropin.queue import ticket_by_token
+from ...dropin.sessions import next_opening
 from ...offices.models import use_office
 from ..qr import qr_svg
 
@@ -31,6 +32,8 @@ def _context(ticket):
     now, version = utcnow(), live.version(ticket.session.office_id)  # one read for the figures and the key
     est = estimate(ticket, now, version)
     return {"ticket": ticket, "estimate": est, "wait": wait_words(est.minutes) if est else None,
+            "ended": now >= ticket.session.ends_at,
+            "next_dropin": next_opening(now) if ticket.after_close == "come_back" else None,
             "version": live.poll_key(now, version)}
 
 
