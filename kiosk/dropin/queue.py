@@ -24,7 +24,8 @@ ACTIONS = {
     "start": (("called",), "in_progress"),
     "finish": (("called", "in_progress"), "done"),
     "no_show": (("called",), "no_show"),
-    "requeue": (("called", "no_show", "in_progress"), "waiting"),
+    # Also the undo of every way of leaving the queue but being seen: they keep their place.
+    "requeue": (("called", "no_show", "in_progress", "left", "cancelled"), "waiting"),
     "cancel": (("waiting", "called"), "cancelled"),
     "left": (("waiting", "called"), "left"),
 }
@@ -269,6 +270,7 @@ def _apply(ticket, action, staff, room, outcome, now):
         ticket.called_by = None
         ticket.started_at = None
         ticket.finished_at = None
+        ticket.after_close = None
     ticket.save()
 
 

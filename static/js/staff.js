@@ -43,3 +43,47 @@
     focusWasInside = false;
   });
 })();
+
+// No risky defaults: each row's room list starts on the room of the person looking, if they have one,
+// else on nothing, so a tap on Call never sends someone to a room nobody chose.
+(function () {
+  "use strict";
+  function preselect() {
+    var layout = document.querySelector("[data-my-room]");
+    var mine = layout && layout.dataset.myRoom;
+    if (!mine) { return; }
+    document.querySelectorAll("select.room-pick").forEach(function (select) {
+      if (!select.value && select.querySelector('option[value="' + mine + '"]')) { select.value = mine; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", preselect);
+  document.addEventListener("htmx:afterSettle", preselect);
+})();
+
+// The walk-in form starts afresh after each Add. Its key stays until something is typed or ticked,
+// so a second tap on Add straight after the first sends the same key and finds the same ticket,
+// while the next walk-in, once filled in, gets a key of its own.
+(function () {
+  "use strict";
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "walk-in-form" || !event.detail.successful) { return; }
+    form.reset();
+    form.dataset.added = "1";
+    var name = form.querySelector("#walk-in-name");
+    if (name) { name.focus(); }
+  });
+  ["input", "change"].forEach(function (kind) {
+    document.addEventListener(kind, function (event) {
+      var form = event.target.form;
+      if (!form || form.id !== "walk-in-form" || !form.dataset.added) { return; }
+      delete form.dataset.added;
+      form.elements.k.value = newKey();
+    });
+  });
+})();

@@ -106,7 +106,7 @@ ALLOWED = {
     "start": {"called"},
     "finish": {"called", "in_progress"},
     "no_show": {"called"},
-    "requeue": {"called", "no_show", "in_progress"},
+    "requeue": {"called", "no_show", "in_progress", "left", "cancelled"},  # also the undo of leaving
     "cancel": {"waiting", "called"},
     "left": {"waiting", "called"},
 }

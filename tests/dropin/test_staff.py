@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.cases import services as casework
 from kiosk.dropin.models import DropInSession, Room, Ticket
 from kiosk.dropin.queue import move
 
-from ..factories import make_staff, make_ticket
+from ..factories import make_case, make_staff, make_ticket
+from ..moments import STORED
 from ..pages import poll_version, start_visit, text
 
 HTMX = {"HX-Request": "true"}
@@ -274,3 +276,45 @@ def test_done_records_the_outcome(client, auth):
     done = reload(ticket)
     assert (done.state, done.outcome) == ("done", "Housing form filled in")
     assert "Call next" in text(client.get("/staff/desk"))
+
+
+def test_taking_someone_out_of_the_queue_can_be_undone_and_they_keep_their_place(client, auth, clock):
+    auth.login("reception")
+    first = make_ticket(name="Ann")
+    clock.shift(timedelta(minutes=1))
+    second = make_ticket(name="Bob")
+    for action in ("cancel", "left"):
+        client.post(f"/staff/tickets/{first.id}", data={"action": action, "expected_state": "waiting"})
+        queue = client.get("/staff/queue").get_data(as_text=True)
+        undo = re.search(rf'id="queue-requeue-{first.id}"[^>]*>([^<]+)<', queue)
+        assert undo and undo.group(1) == "Undo: back to waiting"
+        assert client.post(f"/staff/tickets/{first.id}",
+                           data={"action": "requeue", "expected_state": Ticket.get_by_id(first.id).state}).status_code == 303
+        assert [t.id for t in Ticket.select().where(Ticket.state == "waiting").order_by(Ticket.created_at)] == [
+            first.id, second.id]
+
+
+def test_no_room_or_appointment_is_chosen_for_reception_by_default(client, auth):
+    auth.login("reception")
+    make_ticket(visit_for="appointment")
+    worker = make_staff("keyworker")
+    case = make_case()
+    casework.add_appointment(case.id, worker, STORED.MID_SESSION, None, worker)
+    queue = client.get("/staff/queue").get_data(as_text=True)
+    assert "selected" not in queue.split('id="waiting-table"')[1].split("</table>")[0]
+    assert '<option value="">Room…</option>' in queue and '<option value="">Which appointment?</option>' in queue
+    ticket = Ticket.get()
+    refused = client.post(f"/staff/tickets/{ticket.id}", data={"action": "call", "room": "", "expected_state": "waiting"})
+    assert refused.status_code == 409 and "Choose a room or desk" in text(refused)
+    assert Ticket.get_by_id(ticket.id).state == "waiting"
+
+
+def test_a_second_tap_on_add_to_queue_makes_no_second_walk_in(client, auth):
+    auth.login("reception")
+    page = client.get("/staff/queue").get_data(as_text=True)
+    key = re.search(r'name="k" type="hidden" value="([0-9a-f]{32})"|name="k" value="([0-9a-f]{32})"', page)
+    assert key, "the walk-in form carries its own key"
+    form = {"k": key.group(1) or key.group(2), "name": "Dot", "visit_for": "self"}
+    assert client.post("/staff/walk-in", data=form).status_code == 303
+    assert client.post("/staff/walk-in", data=form).status_code == 303
+    assert Ticket.select().count() == 1

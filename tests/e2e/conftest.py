@@ -94,6 +94,12 @@ class Watched:
             return
         self.problems.append(f"failed: {request.url} {request.failure}")
 
+    def refused_on_purpose(self, status):
+        """A test asked for a refusal: the browser's console line for that one response is not a problem."""
+        line = next((p for p in self.problems if p.startswith("console:") and f"status of {status} " in p), None)
+        assert line, f"no {status} answer was seen: {self.problems}"
+        self.problems.remove(line)
+
     def device_page(self, kind, **options):
         """A browser enrolled as the kiosk tablet or a wall display, with the cookie a manager's Enrol sets."""
         with self.base_url.app.app_context():

@@ -1,8 +1,10 @@
 """A whole drop-in in Chromium: check in by tapping, the live queue, Call next, the display, Done."""
 from playwright.sync_api import expect
 
+from kiosk.dropin.models import Room, Ticket
+
 from .conftest import TABLET_PORTRAIT
-from .helpers import add_ticket
+from .helpers import add_ticket, screenshot
 
 
 def test_check_in_call_and_finish_across_every_screen(pages):
@@ -84,3 +86,53 @@ def test_reception_works_each_row_of_the_queue(pages, server):
     reception.click(f"#queue-finish-{second.id}")
     expect(reception.locator("#flash")).to_contain_text(f"{second.number} is done")
     expect(reception.locator("#count-seen")).to_have_text("1", timeout=3000)
+
+
+def test_one_wrong_tap_on_reception_s_queue_costs_nobody_anything(pages, server):
+    first = add_ticket(server, name="Una")
+    second = add_ticket(server, name="Vic")
+    reception = pages.staff_page("rab", "reception", viewport={"width": 1280, "height": 800}, has_touch=True)
+    # Nothing chosen for them: no room on a row, so Call alone sends nobody anywhere.
+    expect(reception.locator(f"#room-{first.id}")).to_have_value("")
+    reception.click(f"#queue-call-{first.id}")
+    expect(reception.locator("#flash")).to_contain_text("Choose a room or desk")
+    pages.refused_on_purpose(409)
+    # Taking someone out is set apart from the harmless buttons, and can be undone: they keep their place.
+    cancel, priority = (reception.locator(f"#queue-{a}-{first.id}").bounding_box() for a in ("cancel", "priority_on"))
+    assert cancel["x"] - (priority["x"] + priority["width"]) >= 60, (priority, cancel)
+    reception.click(f"#queue-cancel-{first.id}")
+    expect(reception.locator("#waiting-table tr", has_text="Una")).to_have_count(0, timeout=3000)
+    reception.click("details.finished summary")
+    reception.click(f"#queue-requeue-{first.id}")
+    expect(reception.locator("#flash")).to_contain_text(f"{first.number} is back in the queue")
+    expect(reception.locator("#waiting-table tbody tr").first).to_contain_text("Una", timeout=3000)
+    screenshot(reception, "reception-queue-tablet")
+
+    # The walk-in form starts afresh after Add; a double tap adds one person.
+    reception.fill("#walk-in-name", "Wyn")
+    reception.check("input[name=needs][value=housing]")
+    reception.dblclick("#walk-in-form button[type=submit]")
+    reception.wait_for_timeout(300)
+    reception.click("#walk-in-form button[type=submit]")  # and a third tap, after the form was cleared
+    expect(reception.locator("#waiting-table tr", has_text="Wyn")).to_have_count(1, timeout=3000)
+    expect(reception.locator("#walk-in-name")).to_have_value("")
+    expect(reception.locator("input[name=needs][value=housing]")).not_to_be_checked()
+    reception.fill("#walk-in-name", "Xan")
+    reception.click("#walk-in-form button[type=submit]")
+    expect(reception.locator("#waiting-table tr", has_text="Xan")).to_have_count(1, timeout=3000)
+    with server.app.app_context():
+        assert sorted(t.name or "-" for t in Ticket.select()) == ["Una", "Vic", "Wyn", "Xan"]
+
+    # A keyworker with a room looking at the queue finds their own room chosen on every row.
+    worker = pages.staff_page("aileen", "keyworker")
+    worker.goto("/staff/desk")
+    worker.select_option("#desk-room-select", label="Room 3")
+    worker.click("#desk-room-save")
+    expect(worker.locator("#room-heading")).to_contain_text("Room 3")
+    worker.goto("/staff/queue")
+    expect(worker.locator(f"#room-{second.id}")).to_have_value(str(_room_id(server, "Room 3")))
+
+
+def _room_id(server, name):
+    with server.app.app_context():
+        return Room.get(Room.name == name).id

@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import TimeField
-from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 
 from ...dropin.models import AFTER_CLOSE, NEEDS, STATES, VISIT_FOR
 from ...dropin.queue import ACTIONS
@@ -19,6 +19,8 @@ class TicketActionForm(FlaskForm):
 
 
 class WalkInForm(FlaskForm):
+    # A key for this one walk-in, as the kiosk has: a second tap on Add finds the ticket the first made.
+    k = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="Reload the page and try again.")])
     name = StringField("First name or initials", validators=[Optional(), Length(max=30)])
     visit_for = RadioField("Visit for", choices=VISIT_FOR, default="self",
                            invalid_choice_message="Choose who the visit is for.",

@@ -1,5 +1,7 @@
 """Reception's live queue: every ticket's actions, walk-ins, the session's check-in, linking tickets to cases,
 and the office switch for staff at several offices. Views are thin: forms in, services, render."""
+import uuid
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -10,7 +12,7 @@ from ...dropin import live
 from ...dropin.estimates import counters, expected_after_close
 from ...dropin.models import AFTER_CLOSE, Room
 from ...dropin.queue import (
-    check_in, decide_after_close, move, session_tickets, set_priority, ticket_by_id, waiting,
+    check_in, decide_after_close, desk_room, move, session_tickets, set_priority, ticket_by_id, waiting,
 )
 from ...dropin.sessions import close_checkin, open_extra_session, reopen_checkin, today_bounds, working_session
 from ...errors import BadInput, Refused
@@ -54,8 +56,9 @@ def queue_context():
 @bp.route("/queue")
 @staff_required
 def queue():
-    return render_template("reception/queue.html", version=live.poll_key(), walk_in=WalkInForm(),
-                           extra=ExtraSessionForm(), **queue_context())
+    context = queue_context()
+    return render_template("reception/queue.html", version=live.poll_key(), walk_in=WalkInForm(k=uuid.uuid4().hex),
+                           extra=ExtraSessionForm(), my_room=desk_room(context["dropin"], me()), **context)
 
 
 @bp.route("/queue/live")
@@ -103,7 +106,7 @@ def walk_in():
     if dropin is None:
         raise Refused("No drop-in session is on now. Open an extra session first.")
     ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, source="reception",
-                      priority=form.priority.data, session=dropin)
+                      priority=form.priority.data, session=dropin, request_key=form.k.data or None)
     return done(f"Added {ticket.number}{' for ' + ticket.name if ticket.name else ''}.", url_for("reception.queue"))
 
 
