@@ -1,10 +1,17 @@
 """A whole drop-in in Chromium: check in by tapping, the live queue, Call next, the display, Done."""
+from datetime import timedelta
+
+import pytest
 from playwright.sync_api import expect
+
+from kiosk.cases.services import add_appointment, create_case
+from kiosk.clock import utcnow
+from kiosk.people.accounts import create_user
 
 from kiosk.dropin.models import Room, Ticket
 
 from .conftest import TABLET_PORTRAIT
-from .helpers import add_ticket, screenshot
+from .helpers import add_ticket, assert_no_serious_axe_violations, screenshot
 
 
 def test_check_in_call_and_finish_across_every_screen(pages):
@@ -136,3 +143,35 @@ def test_one_wrong_tap_on_reception_s_queue_costs_nobody_anything(pages, server)
 def _room_id(server, name):
     with server.app.app_context():
         return Room.get(Room.name == name).id
+
+
+RECEPTION_SIZES = {
+    "portrait-tablet": {"viewport": {"width": 800, "height": 1280}, "has_touch": True, "is_mobile": True},
+    "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
+}
+
+
+@pytest.mark.parametrize("size", RECEPTION_SIZES)
+def test_the_queue_fits_a_portrait_tablet_and_a_phone(pages, server, size):
+    waiting = [add_ticket(server, name=name, needs=("housing", "money", "drugs_alcohol"))
+               for name in ("Mary-Kate", "J.M.", "Siobhán")]
+    add_ticket(server, visit_for="appointment", name="Appt", priority=True)
+    with server.app.app_context():
+        # Today's appointments put a match list on the appointment's row: the widest row there is.
+        worker = create_user("aileen", "Aileen MacLeod", "keyworker", "correct horse battery")
+        case = create_case({"name": "Christopher Boyle-Fitzgerald"}, worker)
+        add_appointment(case.id, worker, utcnow() + timedelta(minutes=30), None, worker)
+    reception = pages.staff_page("rab", "reception", **RECEPTION_SIZES[size])
+    reception.select_option(f"#room-{waiting[0].id}", label="Room 2")
+    reception.click(f"#queue-call-{waiting[0].id}")
+    expect(reception.locator("#with-staff-table")).to_contain_text("Mary-Kate", timeout=3000)
+    width = RECEPTION_SIZES[size]["viewport"]["width"]
+    assert reception.evaluate("document.documentElement.scrollWidth") <= width, "the queue scrolls sideways"
+    off_screen = []
+    for button in reception.locator("#queue-live button, #queue-live select, .counters div").all():
+        box = button.bounding_box()
+        if box and (box["x"] < 0 or box["x"] + box["width"] > width):
+            off_screen.append(button.evaluate("el => el.id || el.textContent.trim()"))
+    assert not off_screen, f"cut off at {width} px: {off_screen}"
+    screenshot(reception, f"reception-queue-{size}", full_page=True)
+    assert_no_serious_axe_violations(reception, f"reception queue on a {size}")
