@@ -175,3 +175,16 @@ def test_the_queue_fits_a_portrait_tablet_and_a_phone(pages, server, size):
     assert not off_screen, f"cut off at {width} px: {off_screen}"
     screenshot(reception, f"reception-queue-{size}", full_page=True)
     assert_no_serious_axe_violations(reception, f"reception queue on a {size}")
+
+
+def test_closing_check_in_shows_at_once_where_it_was_tapped(pages, server):
+    add_ticket(server, name="Yvo")
+    reception = pages.staff_page("rab", "reception", viewport={"width": 1280, "height": 800}, has_touch=True)
+    expect(reception.locator("#checkin-state")).to_have_text("Open")
+    reception.click("#checkin-toggle")
+    expect(reception.locator("#checkin-state")).to_have_text("Closed", timeout=3000)
+    expect(reception.locator("#checkin-toggle")).to_have_text("Reopen check-in")
+    expect(reception.locator("#checkin-control")).to_contain_text("the kiosk shows the next drop-in")
+    reception.click("#checkin-toggle")
+    expect(reception.locator("#checkin-state")).to_have_text("Open", timeout=3000)
+    expect(reception.locator("#checkin-toggle")).to_have_text("Close check-in now")
