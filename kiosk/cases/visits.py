@@ -30,7 +30,9 @@ def link_ticket(ticket_id, case_id, staff, family_member_id=None, appointment_id
                 raise BadInput("That appointment is not for this case.")
             appointment.status, appointment.ticket = "arrived", ticket
             appointment.save()
-            Ticket.update(visit_for="appointment").where(Ticket.id == ticket.id).execute()
+            # The visit is for the appointment's keyworker: their Call next takes it, others' pass it over.
+            Ticket.update(visit_for="appointment", requested_staff=appointment.keyworker_id).where(
+                Ticket.id == ticket.id).execute()
         (TicketLink.insert(ticket=ticket, case=case, family_member=member, appointment=appointment,
                            linked_by=staff, linked_at=utcnow())
          .on_conflict(conflict_target=[TicketLink.ticket],

@@ -11,7 +11,7 @@ from ..clock import utcnow
 from ..db import database
 from ..errors import CheckInClosed, NotFound, Refused, StaleTicket
 from ..offices.models import current_office_id
-from ..people.models import StaffUser
+from ..people.models import CASEWORKERS, StaffUser
 from ..transactions import write_transaction
 from . import live
 from .live import select_prepared
@@ -96,6 +96,14 @@ def call_order(staff=None):
     ]
 
 
+def callable_by(session_id, staff_id):
+    """Tickets this worker's Call next may take: nobody asked for, asked for them, or asked for someone
+    who is away (no room or desk in this drop-in session). An arrived appointment asks for its keyworker."""
+    at_desks = DeskAssignment.select(DeskAssignment.staff).where(DeskAssignment.session == session_id)
+    return (Ticket.requested_staff.is_null() | (Ticket.requested_staff == staff_id)
+            | Ticket.requested_staff.not_in(at_desks))
+
+
 def waiting(session, staff=None):
     if session is None or session.id is None:
         return []
@@ -106,8 +114,11 @@ def waiting(session, staff=None):
 
 
 def _waiting_query(session_id, staff_id=None):
-    return (Ticket.select().where((Ticket.session == session_id) & (Ticket.state == "waiting"))
-            .order_by(*call_order(staff_id)))
+    """Everyone waiting in call order; for a worker, those their Call next may take."""
+    query = Ticket.select().where((Ticket.session == session_id) & (Ticket.state == "waiting"))
+    if staff_id is not None:
+        query = query.where(callable_by(session_id, staff_id))
+    return query.order_by(*call_order(staff_id))
 
 
 def current_visitor(session, staff):
@@ -164,9 +175,10 @@ def call_next(session, staff, now=None):
         mine = current_visitor(session, staff)
         if mine is not None:
             raise Refused(f"You still have {mine.number}: press Done or No-show first.")
-        ticket = (Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting"))
-                  .order_by(*call_order(staff)).first())
+        ticket = _waiting_query(session.id, staff.id).first()
         if ticket is None:
+            if Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting")).exists():
+                raise Refused("Nobody is waiting for you: everyone waiting is waiting for another keyworker.")
             raise Refused("Nobody is waiting.")
         _apply(ticket, "call", staff, room, None, now)
     return ticket
@@ -197,6 +209,27 @@ def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=No
                 raise Refused("Choose a room or desk to call them to.")
         _apply(ticket, action, staff, room, outcome, now)
     return ticket
+
+
+def hand_to(ticket_id, staff_id, expected_state=None):
+    """Reception hands a waiting visitor to a named keyworker (or back to anyone): others' Call next
+    passes them over while that keyworker is at a desk."""
+    with write_transaction():
+        live.bump()
+        ticket = _ticket_here(ticket_id)
+        if expected_state and ticket.state != expected_state:
+            raise StaleTicket(_moved_message(ticket))
+        if ticket.state != "waiting":
+            raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}, not waiting.")
+        worker = None
+        if staff_id:
+            worker = StaffUser.get_or_none((StaffUser.id == staff_id) & StaffUser.active
+                                           & StaffUser.role.in_(CASEWORKERS))
+            if worker is None:
+                raise Refused("Choose a keyworker from the list.")
+        ticket.requested_staff = worker
+        ticket.save(only=[Ticket.requested_staff])
+    return ticket, worker
 
 
 def set_priority(ticket_id, priority, expected_state=None):

@@ -3,13 +3,16 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.errors import CheckInClosed, Refused, StaleTicket
+from kiosk.cases import services as casework
+from kiosk.cases import visits
 from kiosk.dropin import live
 from kiosk.dropin.models import Room, Ticket
-from kiosk.dropin.queue import call_next, choose_room, move, set_priority
+from kiosk.dropin.queue import call_next, choose_room, hand_to, move, set_priority, waiting
 from kiosk.dropin.sessions import working_session
+from kiosk.errors import CheckInClosed, Refused, StaleTicket
 
-from ..factories import make_staff, make_ticket
+from ..factories import make_case, make_staff, make_ticket
+from ..moments import STORED
 
 
 @pytest.fixture
@@ -160,3 +163,42 @@ def test_priority_only_for_people_still_waiting(app, worker):
     move(ticket.id, "cancel", worker)
     with pytest.raises(Refused):
         set_priority(ticket.id, False)
+
+
+def test_an_arrived_appointment_goes_to_its_own_keyworker_s_call_next(app, clock, worker):
+    other = make_staff("keyworker")
+    choose_room(working_session(), other, Room.get(Room.name == "Room 3").id)
+    walk_in = make_ticket(name="Early")
+    clock.shift(timedelta(minutes=1))
+    arrived = make_ticket(visit_for="appointment", name="Booked")
+    case = make_case()
+    booked = casework.add_appointment(case.id, worker, STORED.MID_SESSION, None, worker)
+    visits.match_appointment(arrived.id, booked.id, worker)
+    # The other keyworker's Call next passes the appointment over and takes the walk-in.
+    assert call_next(working_session(), other).id == walk_in.id
+    assert call_next(working_session(), worker).id == arrived.id
+
+
+def test_a_visitor_asked_for_by_name_waits_for_that_keyworker_unless_they_are_away(app, clock, worker):
+    away = make_staff("keyworker")  # no room or desk this session
+    other = make_staff("keyworker")
+    choose_room(working_session(), other, Room.get(Room.name == "Room 3").id)
+    for_worker = make_ticket(name="ForWorker")
+    hand_to(for_worker.id, worker.id)
+    for_away = make_ticket(name="ForAway")
+    hand_to(for_away.id, away.id)
+    assert [t.id for t in waiting(working_session(), other)] == [for_away.id]
+    called = call_next(working_session(), other)
+    assert called.id == for_away.id  # their keyworker is away: anyone may take them
+    move(called.id, "finish", other)
+    with pytest.raises(Refused, match="Nobody is waiting for you: everyone waiting is waiting for another"):
+        call_next(working_session(), other)  # the one left waits for a keyworker who is at a desk
+    assert call_next(working_session(), worker).id == for_worker.id
+
+
+def test_handing_to_anyone_again_and_to_someone_who_cannot_take_casework(app, worker):
+    ticket = make_ticket()
+    hand_to(ticket.id, worker.id)
+    assert hand_to(ticket.id, 0)[1] is None and Ticket.get_by_id(ticket.id).requested_staff_id is None
+    with pytest.raises(Refused, match="Choose a keyworker"):
+        hand_to(ticket.id, make_staff("reception").id)

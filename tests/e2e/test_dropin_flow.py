@@ -105,8 +105,10 @@ def test_one_wrong_tap_on_reception_s_queue_costs_nobody_anything(pages, server)
     expect(reception.locator("#flash")).to_contain_text("Choose a room or desk")
     pages.refused_on_purpose(409)
     # Taking someone out is set apart from the harmless buttons, and can be undone: they keep their place.
-    cancel, priority = (reception.locator(f"#queue-{a}-{first.id}").bounding_box() for a in ("cancel", "priority_on"))
-    assert cancel["x"] - (priority["x"] + priority["width"]) >= 60, (priority, cancel)
+    for harmless in ("call", "priority_on"):
+        for harmful in ("left", "cancel"):
+            gap = _gap(*(reception.locator(f"#queue-{a}-{first.id}").bounding_box() for a in (harmless, harmful)))
+            assert gap >= 36, f"{harmful} is {gap:.0f} px from {harmless}"  # more than a fingertip
     reception.click(f"#queue-cancel-{first.id}")
     expect(reception.locator("#waiting-table tr", has_text="Una")).to_have_count(0, timeout=3000)
     reception.click("details.finished summary")
@@ -188,3 +190,32 @@ def test_closing_check_in_shows_at_once_where_it_was_tapped(pages, server):
     reception.click("#checkin-toggle")
     expect(reception.locator("#checkin-state")).to_have_text("Open", timeout=3000)
     expect(reception.locator("#checkin-toggle")).to_have_text("Close check-in now")
+
+
+def test_reception_hands_a_visitor_to_a_keyworker_and_others_pass_them_over(pages, server):
+    first = add_ticket(server, name="Zoe")
+    second = add_ticket(server, name="Abe")
+    aileen = pages.staff_page("aileen", "keyworker")
+    jamal = pages.staff_page("jamal", "keyworker")
+    for worker, room in ((aileen, "Room 1"), (jamal, "Room 2")):
+        worker.goto("/staff/desk")
+        worker.select_option("#desk-room-select", label=room)
+        worker.click("#desk-room-save")
+        expect(worker.locator("#room-heading")).to_contain_text(room)
+    reception = pages.staff_page("rab", "reception")
+    reception.select_option(f"#hand-{first.id}", label="Aileen")
+    reception.click(f"#queue-hand-{first.id}")
+    expect(reception.locator("#flash")).to_contain_text(f"{first.number} will be called by Aileen")
+    expect(reception.locator(f"#for-{first.id}")).to_have_text("For Aileen", timeout=3000)
+
+    jamal.click("#call-next")  # Zoe waited longest, but she is waiting for Aileen
+    expect(jamal.locator(".desk-current .big-number")).to_have_text(str(second.number))
+    aileen.click("#call-next")
+    expect(aileen.locator(".desk-current .big-number")).to_have_text(str(first.number))
+
+
+def _gap(one, other):
+    """The distance between two boxes on the screen (0 when they touch)."""
+    dx = max(0, max(one["x"], other["x"]) - min(one["x"] + one["width"], other["x"] + other["width"]))
+    dy = max(0, max(one["y"], other["y"]) - min(one["y"] + one["height"], other["y"] + other["height"]))
+    return (dx * dx + dy * dy) ** 0.5

@@ -7,7 +7,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from ...dropin.models import AFTER_CLOSE, NEEDS, STATES, VISIT_FOR
 from ...dropin.queue import ACTIONS
 
-TICKET_ACTIONS = tuple(ACTIONS) + ("priority_on", "priority_off") + tuple(AFTER_CLOSE)
+TICKET_ACTIONS = tuple(ACTIONS) + ("priority_on", "priority_off", "hand") + tuple(AFTER_CLOSE)
 
 
 class TicketActionForm(FlaskForm):
@@ -15,6 +15,7 @@ class TicketActionForm(FlaskForm):
     # The state the screen showed; if the ticket has moved since, the action is refused.
     expected_state = HiddenField(validators=[Optional(), AnyOf(tuple(STATES), message="Reload the page and try again.")])
     room = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    keyworker = IntegerField(validators=[Optional(), NumberRange(min=0)])  # hand to: 0 is anyone
     outcome = TextAreaField("What was done", validators=[Optional(), Length(max=1000)])
 
 

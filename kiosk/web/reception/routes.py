@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user
 
 from ...cases import visits
-from ...cases.services import search_cases
+from ...cases.services import keyworkers, search_cases
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.estimates import counters, expected_after_close
 from ...dropin.models import AFTER_CLOSE, Room
 from ...dropin.queue import (
-    check_in, decide_after_close, desk_room, move, session_tickets, set_priority, ticket_by_id, waiting,
+    check_in, decide_after_close, desk_room, hand_to, move, session_tickets, set_priority, ticket_by_id, waiting,
 )
 from ...dropin.sessions import close_checkin, open_extra_session, reopen_checkin, today_bounds, working_session
 from ...errors import BadInput, Refused
@@ -46,7 +46,7 @@ def queue_context():
         "annotations": annotations, "alerts": alerts, "appointments": appointments,
         "open_appointments": [a for a in appointments if a.status == "booked"],
         "dropin": dropin, "waiting": waiting(dropin), "now": now, "late": expected_after_close(dropin, now),
-        "ended": dropin is not None and now >= dropin.ends_at,
+        "ended": dropin is not None and now >= dropin.ends_at, "keyworkers": keyworkers(),
         "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
         "finished": [t for t in tickets if not t.is_active],
         "counters": counters(dropin, tickets), "rooms": list(Room.in_use()),
@@ -90,6 +90,10 @@ def ticket_action(ticket_id):
     if action.startswith("priority"):
         ticket = set_priority(ticket_id, action == "priority_on", form.expected_state.data)
         return done(f"Ticket {ticket.number} {'is now' if ticket.priority else 'is no longer'} a priority.", _back())
+    if action == "hand":
+        ticket, worker = hand_to(ticket_id, form.keyworker.data, form.expected_state.data)
+        return done(f"{ticket.number} will be called by {worker.display_name}." if worker
+                    else f"{ticket.number} can be called by anyone.", _back())
     if action in AFTER_CLOSE:
         ticket = decide_after_close(ticket_id, action, form.expected_state.data)
         return done(AFTER_CLOSE_MESSAGES[action].format(number=ticket.number), _back())
