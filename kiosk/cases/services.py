@@ -246,6 +246,13 @@ def keyworker(staff_id):
     return worker
 
 
+def case_references(case_ids):
+    """{case id: reference}, for lists that name cases (the audit log)."""
+    if not case_ids:
+        return {}
+    return dict(Case.select(Case.id, Case.reference).where(Case.id.in_(list(case_ids))).tuples())
+
+
 def case_by_reference(reference):
     return Case.get_or_none(Case.reference == (reference or "").strip().upper())
 

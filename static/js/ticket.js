@@ -28,10 +28,13 @@
       else if (current.nearly && !last.nearly) { alert("nearly"); }
     }
     last = current;
+    var over = current.state !== "waiting" && current.state !== "called";
+    if (button && current.state !== "waiting") { button.hidden = true; }  // nothing left to wait for
+    if (confirmation && over) { confirmation.hidden = true; }
   }
 
   if (button) {
-    button.hidden = false;
+    button.hidden = false;  // shown only where the script runs to keep the promise
     button.addEventListener("click", function () {
       on = true;
       window.Chime.allow();

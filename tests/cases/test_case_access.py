@@ -262,14 +262,16 @@ def test_manager_filters_the_audit_log(client, auth, records):
         client.post("/logout")  # one browser: the fixture's app context would carry the signed-in user over
     auth.login("manager")
     by_kim = audit_table(client.get("/admin/audit?username=KIM"))
-    assert f"2026-11-23 13:30:00 kim view Case {records['case_id']} case 127.0.0.1" in by_kim
-    assert "2026-11-23 13:30:00 kim search 'morgan': 1 found 127.0.0.1" in by_kim
-    assert all(row.split()[2] == "kim" for row in by_kim)
+    # Times in the office's time zone, cases by their reference (the CSV keeps UTC for machines).
+    when = "Monday 23 November, 1:30pm"
+    assert f"{when} kim view {records['case'].reference} case 127.0.0.1" in by_kim
+    assert f"{when} kim search 'morgan': 1 found 127.0.0.1" in by_kim
+    assert all(row.split()[4] == "kim" for row in by_kim)
     searches = audit_table(client.get("/admin/audit?action=search"))
-    assert [row.split()[2:4] for row in searches] == [["sam", "search"], ["kim", "search"]]
+    assert [row.split()[4:6] for row in searches] == [["sam", "search"], ["kim", "search"]]
     record = audit_table(client.get(f"/admin/audit?object_type=Case&object_id={other.id}"))
-    assert f"2026-11-23 13:30:00 sam view Case {other.id} case 127.0.0.1" in record
-    assert all(f" Case {other.id} " in row for row in record) and not any(" kim " in row for row in record)
+    assert f"{when} sam view {other.reference} case 127.0.0.1" in record
+    assert all(f" {other.reference} " in row for row in record) and not any(" kim " in row for row in record)
     assert "Nothing matches." in text(client.get("/admin/audit?username=nobody"))
     assert client.get("/admin/audit?since=2026-02-30").status_code == 400
 

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 from flask import Response, render_template, request
 
 from ... import audit
+from ...cases.services import case_references
 from ...dropin.schedule import schedule
 from ..access import managers_only
 from ..respond import valid
@@ -36,7 +37,8 @@ def audit_log():
     form, query = _filtered()
     page = max(1, request.args.get("page", 1, type=int))
     events = list(query.paginate(page, PAGE_SIZE))
-    return render_template("admin/audit.html", form=form, events=events, page=page,
+    references = case_references({e.object_id for e in events if e.object_type == "Case" and e.object_id})
+    return render_template("admin/audit.html", form=form, events=events, page=page, references=references,
                            more=len(events) == PAGE_SIZE)
 
 
