@@ -95,11 +95,13 @@ def test_a_forged_device_cookie_is_not_enrolled(app, bare_client, token):
 
 def test_managers_list_devices_with_when_they_were_last_seen(app, client, bare_client):
     sign_in(bare_client)
-    row = re.compile(r"Test kiosk Kiosk tablet (.*?) Revoke")
-    assert row.search(text(bare_client.get("/admin/devices"))).group(1) == "Monday 23 November Never"
+    row = re.compile(r"Test kiosk no\. \d+ Kiosk tablet (.*?) Revoke")
+    assert row.search(text(bare_client.get("/admin/devices"))).group(1) == "Monday 23 November, 1:30pm Never"
     client.get("/kiosk/")
-    assert row.search(text(bare_client.get("/admin/devices"))).group(1) == "Monday 23 November Monday 23 November 1:30pm"
-    assert "Test display Wall display Monday 23 November Never Revoke" in text(bare_client.get("/admin/devices"))
+    assert row.search(text(bare_client.get("/admin/devices"))).group(1) == (
+        "Monday 23 November, 1:30pm Monday 23 November 1:30pm")
+    assert re.search(r"Test display no\. \d+ Wall display Monday 23 November, 1:30pm Never Revoke",
+                     text(bare_client.get("/admin/devices")))
 
 
 @pytest.mark.parametrize("kind", ["kiosk", "display"])
@@ -201,3 +203,15 @@ def test_revoking_a_device_that_does_not_exist(app, bare_client):
     sign_in(bare_client)
     response = bare_client.post("/admin/devices/999/revoke")
     assert response.status_code == 404 and "There is no such device." in text(response)
+
+
+def test_two_devices_with_the_same_name_can_be_told_apart(client, auth, clock):
+    auth.login("manager")
+    first = client.post("/admin/devices/link", data={"name": "Tablet", "kind": "kiosk"})
+    clock.shift(timedelta(minutes=7))
+    second = client.post("/admin/devices/link", data={"name": "Tablet", "kind": "kiosk"})
+    assert first.status_code == second.status_code == 200
+    rows = re.findall(r'<tr id="device-\d+">(.*?)</tr>', client.get("/admin/devices").get_data(as_text=True), re.S)
+    tablets = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows if "Tablet" in row]
+    assert len(tablets) == 2 and tablets[0] != tablets[1], tablets
+    assert any("1:30pm" in t for t in tablets) and any("1:37pm" in t for t in tablets)

@@ -219,3 +219,29 @@ def _gap(one, other):
     dx = max(0, max(one["x"], other["x"]) - min(one["x"] + one["width"], other["x"] + other["width"]))
     dy = max(0, max(one["y"], other["y"]) - min(one["y"] + one["height"], other["y"] + other["height"]))
     return (dx * dx + dy * dy) ** 0.5
+
+
+def test_the_keyworker_s_done_and_the_wall_screen_s_chime_switch_are_easy_to_reach(pages, server):
+    add_ticket(server, name="Bea", needs=("housing", "money", "health", "drugs_alcohol"))
+    worker = pages.staff_page("aileen", "keyworker")  # the keyworker's laptop, 1366 × 768
+    worker.goto("/staff/desk")
+    worker.select_option("#desk-room-select", label="Room 1")
+    worker.click("#desk-room-save")
+    expect(worker.locator("#call-next")).to_be_enabled(timeout=3000)
+    worker.click("#call-next")
+    worker.click("[id^=desk-start-]")
+    expect(worker.locator("#flash")).to_contain_text("Started with")
+    expect(worker.locator("[id^=desk-start-]")).to_have_count(0, timeout=3000)  # the desk has refreshed
+    done = worker.locator("[id^=desk-finish-]")
+    expect(done).to_be_visible()
+    box = done.bounding_box()
+    # On the screen with room to spare, not on its bottom edge.
+    assert box["y"] + box["height"] <= 768 - 24, box
+
+    display = pages.device_page("display", viewport={"width": 1920, "height": 1080})
+    display.goto("/display/")
+    switch = display.locator("#sound-toggle")
+    expect(switch).to_be_visible()
+    box = switch.bounding_box()
+    size = float(switch.evaluate("el => getComputedStyle(el).fontSize").removesuffix("px"))
+    assert box["height"] >= 64 and size >= 28, (box, size)
