@@ -215,12 +215,7 @@ def hand_to(ticket_id, staff_id, expected_state=None):
     """Reception hands a waiting visitor to a named keyworker (or back to anyone): others' Call next
     passes them over while that keyworker is at a desk."""
     with write_transaction():
-        live.bump()
-        ticket = _ticket_here(ticket_id)
-        if expected_state and ticket.state != expected_state:
-            raise StaleTicket(_moved_message(ticket))
-        if ticket.state != "waiting":
-            raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}, not waiting.")
+        ticket = _waiting_ticket(ticket_id, expected_state)
         worker = None
         if staff_id:
             worker = StaffUser.get_or_none((StaffUser.id == staff_id) & StaffUser.active
@@ -252,18 +247,24 @@ def decide_after_close(ticket_id, decision, expected_state=None, now=None):
         raise Refused("That action is not recognised.")
     now = now or utcnow()
     with write_transaction():
-        live.bump()
-        ticket = _ticket_here(ticket_id)
-        if expected_state and ticket.state != expected_state:
-            raise StaleTicket(_moved_message(ticket))
-        if ticket.state != "waiting":
-            raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}, not waiting.")
+        ticket = _waiting_ticket(ticket_id, expected_state)
         if now < ticket.session.ends_at:
             raise Refused("The drop-in has not ended yet: this is for people still waiting after the end.")
         ticket.after_close = decision
         if decision != "seen_late":
             ticket.state, ticket.finished_at = "cancelled", now
         ticket.save()
+    return ticket
+
+
+def _waiting_ticket(ticket_id, expected_state):
+    """Inside a write transaction: a waiting ticket of this office, the queue's version bumped, or a refusal."""
+    live.bump()
+    ticket = _ticket_here(ticket_id)
+    if expected_state and ticket.state != expected_state:
+        raise StaleTicket(_moved_message(ticket))
+    if ticket.state != "waiting":
+        raise Refused(f"Ticket {ticket.number} is {ticket.state_label.lower()}, not waiting.")
     return ticket
 
 
