@@ -31,6 +31,10 @@ def test_visitor_checks_in_by_tapping_only(server, pages, orientation):
     def fits_the_screen(step):
         # Nothing on any step to scroll to, down or sideways.
         hidden.extend(f"{step}: {target}" for target in targets_below_the_fold(kiosk))
+        height, width = kiosk.evaluate("[document.documentElement.scrollHeight, document.documentElement.scrollWidth]")
+        viewport = TABLETS[orientation]["viewport"]
+        if height > viewport["height"] or width > viewport["width"]:
+            hidden.append(f"{step}: the page is {width} × {height}")
 
     status_url = tap_through_kiosk(kiosk, on_step=fits_the_screen, needs=("housing", "visits"))
     assert not hidden, f"off the {orientation} screen: {hidden}"
