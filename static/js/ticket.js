@@ -10,8 +10,7 @@
   function now() {
     var live = document.getElementById("ticket-live");
     if (!live) { return null; }
-    var position = parseInt(live.dataset.position || "0", 10);
-    return { state: live.dataset.state, nearly: live.dataset.state === "waiting" && position > 0 && position <= 3 };
+    return { state: live.dataset.state, nearly: live.dataset.nearly === "yes" };
   }
 
   function alert(kind) {

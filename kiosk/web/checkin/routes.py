@@ -20,6 +20,7 @@ from ...dropin.schedule import describe_days, schedule
 from ...dropin.sessions import checkin_session, next_opening
 from ..access import not_enrolled
 from ..limits import kiosk_device_key, kiosk_limit, limiter
+from ..respond import refuse, valid
 from .forms import CheckInForm, NeedsForm, WhoForm
 
 bp = Blueprint("checkin", __name__, url_prefix="/kiosk")
@@ -81,9 +82,7 @@ def who():
         form = WhoForm()
         if _stale(form.k.data):
             return _fresh_visit()
-        if not form.validate():
-            abort(400, next(iter(form.errors.values()))[0])
-        _save(visit, visit_for=form.visit_for.data)
+        _save(visit, visit_for=valid(form).visit_for.data)
         return redirect(url_for("checkin.name" if form.visit_for.data == "appointment" else "checkin.needs"), code=303)
     return render_template("checkin/who.html", k=visit["k"], choices=VISIT_FOR)
 
@@ -97,9 +96,7 @@ def needs():
         form = NeedsForm()
         if _stale(form.k.data):
             return _fresh_visit()
-        if not form.validate():
-            abort(400, next(iter(form.errors.values()))[0])
-        _save(visit, needs=form.needs.data or [])
+        _save(visit, needs=valid(form).needs.data or [])
         return redirect(url_for("checkin.name"), code=303)
     return render_template("checkin/needs.html", k=visit["k"], chosen=visit.get("needs") or [], choices=NEEDS)
 
@@ -128,7 +125,7 @@ def submit():
     if not form.validate():
         if form.name.errors and not (form.k.errors or form.visit_for.errors):
             return render_template("checkin/name.html", form=form), 400
-        abort(400, next(iter(form.errors.values()))[0])
+        refuse(form)
     ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, request_key=form.k.data)
     if VISIT in session:
         # Only the key stays: a double tap finds this ticket, and nothing of the answers lingers.
