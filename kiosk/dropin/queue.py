@@ -4,7 +4,7 @@ Each change owns its transaction and bumps the office's queue version (dropin/li
 """
 import secrets
 
-from peewee import JOIN, Case, IntegrityError, fn
+from peewee import JOIN, Case, IntegrityError
 
 from ..cases.visits import record_visit
 from ..clock import utcnow
@@ -319,14 +319,6 @@ def session_tickets(session):
                 .join_from(Ticket, Room, JOIN.LEFT_OUTER, on=(Ticket.room == Room.id), attr="room")
                 .join_from(Ticket, caller, JOIN.LEFT_OUTER, on=(Ticket.called_by == caller.id), attr="called_by")
                 .where(Ticket.session == session).order_by(Ticket.number))
-
-
-def count_by_state(session):
-    if session is None or session.id is None:
-        return {}
-    rows = (Ticket.select(Ticket.state, fn.COUNT(Ticket.id).alias("n"))
-            .where(Ticket.session == session).group_by(Ticket.state).tuples())
-    return dict(rows)
 
 
 def ticket_by_token(token):
