@@ -19,11 +19,15 @@ window.__buzzes = [];
 Object.defineProperty(navigator, "vibrate", {configurable: true, value: function (pattern) {
   window.__buzzes.push(pattern); return true; }});
 """
-LONDON_NOW = datetime.now(ZoneInfo("Europe/London"))
-# An hour of drop-in left (less just before midnight), and half an hour a visit.
+def _london():
+    return datetime.now(ZoneInfo("Europe/London"))
+
+
+# An hour of drop-in left (less just before midnight), and half an hour a visit: the times are worked
+# out as the server starts, not when the module is read, so a long run does not leave them behind.
 HOUR_LEFT = {
-    "DROPIN_START": f"{max(LONDON_NOW - timedelta(hours=1), LONDON_NOW.replace(hour=0, minute=0)):%H:%M}",
-    "DROPIN_END": f"{min(LONDON_NOW + timedelta(hours=1), LONDON_NOW.replace(hour=23, minute=59)):%H:%M}",
+    "DROPIN_START": lambda: f"{max(_london() - timedelta(hours=1), _london().replace(hour=0, minute=0)):%H:%M}",
+    "DROPIN_END": lambda: f"{min(_london() + timedelta(hours=1), _london().replace(hour=23, minute=59)):%H:%M}",
     "DEFAULT_VISIT_MINUTES": 30,
 }
 
