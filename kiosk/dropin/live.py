@@ -30,7 +30,7 @@ from flask_wtf.csrf import generate_csrf
 from ..clock import utcnow
 from ..db import database
 from ..offices.models import current_office_id
-from .models import QueueState
+from .models import DropInSession, QueueState
 from .schedule import schedule
 
 # --- SQL built once -------------------------------------------------------------------------------
@@ -104,7 +104,8 @@ def poll_key(now=None, queue_version=None):
     changes by itself when a session begins or a day turns, which no write would announce.
     """
     now = now or utcnow()
-    return f"{version() if queue_version is None else queue_version}-{_slot_marker(now)}"
+    queue_version = version() if queue_version is None else queue_version
+    return f"{queue_version}-{_slot_marker(now)}{_extras_ended(now, queue_version)}"
 
 
 def _slot_marker(now):
@@ -119,6 +120,24 @@ def _slot_marker(now):
     marker = slot.starts_at.strftime("%Y%m%d%H%M") if slot else schedule().local_today(now).strftime("%Y%m%d")
     app.extensions["dropin_slot_marker"] = (minute, marker)
     return marker
+
+
+def _extras_ended(now, queue_version):
+    """How many of today's extra sessions at this office have ended, so that screens learn of an
+    extra session's end as they do of a scheduled one's. Opening an extra session bumps the version,
+    so the list of their ends is read again only when the version or the day changes."""
+    office_id = current_office_id()
+    day = schedule().local_today(now)
+    cache = current_app.extensions.setdefault("dropin_extra_ends", {})
+    cached = cache.get(office_id)
+    if cached is None or cached[:2] != (queue_version, day):
+        start, _ = schedule().local_day_bounds(day)
+        ends = [row[0] for row in DropInSession.select(DropInSession.ends_at)
+                .where((DropInSession.office == office_id) & DropInSession.extra
+                       & (DropInSession.starts_at >= start)).tuples()]
+        cached = cache[office_id] = (queue_version, day, ends)
+    ended = sum(1 for end in cached[2] if end <= now)
+    return f"x{ended}" if ended else ""
 
 
 # --- Answering a poll ------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The end of a drop-in with people still waiting: reception decides for each, and their phones and the
 wall screen say what is happening."""
+from datetime import timedelta
+
 import pytest
 
 from kiosk.dropin.models import Ticket
@@ -67,3 +69,22 @@ def test_deciding_before_the_end_or_for_someone_not_waiting_is_refused(client, a
     again = decide(client, waiting[0], "come_back")
     assert again.status_code == 409
     assert Ticket.get_by_id(waiting[0].id).after_close == "appointment"
+
+
+def test_an_extra_sessions_end_reaches_screens_that_are_not_reloaded(client, auth, clock):
+    clock.to("next day")  # Tuesday 1:30pm: no drop-in on the timetable
+    auth.login("reception")
+    assert client.post("/staff/session/extra", data={"until": "14:00"}).status_code == 303
+    ticket = make_ticket()
+    before = {"queue": poll_version(client.get("/staff/queue")), "display": poll_version(client.get("/display/")),
+              "phone": poll_version(client.get(f"/t/{ticket.token}"))}
+    clock.shift(timedelta(minutes=10))  # still open: nothing changed, nothing sent
+    assert client.get(f"/staff/queue/live?v={before['queue']}").status_code == 204
+    clock.shift(timedelta(minutes=25))  # 2:05pm, five minutes after the extra session's end
+    auth.login("reception")
+    queue = client.get(f"/staff/queue/live?v={before['queue']}")
+    assert queue.status_code == 200 and "The drop-in ended at 2:00pm. 1 person is still waiting." in text(queue)
+    display = client.get(f"/display/live?v={before['display']}")
+    assert "The drop-in has ended" in text(display)
+    phone = client.get(f"/t/{ticket.token}/live?v={before['phone']}&s=1")
+    assert "The drop-in has ended" in text(phone) and "About" not in text(phone)
