@@ -14,7 +14,7 @@ from .conftest import TABLETS
 from .helpers import screenshot, tap_through_kiosk
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
-WALL = {"viewport": {"width": 1280, "height": 720}}
+WALLS = {"720p": {"viewport": {"width": 1280, "height": 720}}, "1080p": {"viewport": {"width": 1920, "height": 1080}}}
 DEMO_NAMES = ("Lorraine", "Ally", "Chris", "Paula", "Stevie")
 
 
@@ -45,13 +45,20 @@ def test_reception_queue_and_keyworker_desk(demo, module_pages):
     screenshot(worker, "staff-desk", full_page=True)
 
 
-def test_display_and_public_ticket(demo, module_pages):
-    display = module_pages.device_page("display", **WALL)
+@pytest.mark.parametrize("wall", WALLS)
+def test_display_fills_the_wall_screen_without_scrolling(demo, module_pages, wall):
+    display = module_pages.device_page("display", **WALLS[wall])
     display.goto("/display/")
     expect(display.locator("#now-room")).to_be_visible()
     expect(display.locator("#sound-toggle")).to_be_visible(timeout=3000)
     _no_names(display)
-    screenshot(display, "display")
+    _no_sideways_scroll(display)
+    # Nobody scrolls a wall screen: everything it shows is on it.
+    assert display.evaluate("() => document.documentElement.scrollHeight <= innerHeight"), "the board runs off the screen"
+    screenshot(display, "display" if wall == "720p" else f"display-{wall}")
+
+
+def test_public_ticket(demo, module_pages):
 
     with demo.app.app_context():
         waiting = Ticket.select().where(Ticket.state == "waiting").order_by(Ticket.number.desc()).first()
