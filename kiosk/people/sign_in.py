@@ -37,6 +37,8 @@ def start(user, how):
         audit.record("sign-in", user, how, staff=user)
     session["sid"] = token
     session["office_id"] = offices_of(user)[0].id
+    if user.role in current_app.config["TWO_FACTOR_ROLES"] and not user.has_two_factor:
+        session["two_factor_due"] = True  # read by the polls' cheap check; cleared when it is set up
     login_user(user)
 
 

@@ -1,5 +1,7 @@
 """Two-factor sign-in: TOTP (pyotp) enrolled by QR code, and one-time recovery codes."""
+import base64
 import hashlib
+import hmac
 import secrets
 
 import pyotp
@@ -43,6 +45,15 @@ def _use_step(user, step):
                    & (StaffUser.totp_last_step.is_null() | (StaffUser.totp_last_step < step))).execute())
     user.totp_last_step = step
     return used == 1
+
+
+def setup_secret(user, sign_in_token, key):
+    """The secret offered while two-factor is being set up: worked out from the app's key, the account
+    and this sign-in, so it is the same on every reload yet kept neither in the cookie nor the database
+    until the person confirms it."""
+    digest = hmac.new(key.encode() if isinstance(key, str) else key,
+                      f"two-factor set-up:{user.id}:{sign_in_token}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
 
 
 def confirm(user, secret, code):

@@ -43,6 +43,24 @@ def load_user(user_id):
     return sign_in.load(user_id)
 
 
+def refusal(roles=()):
+    """Why this request may not go on, as the response to send, or None when it may.
+
+    The one check for every staff route, live fragments included: signed in, two-factor set up
+    where the role needs it, and one of `roles` (any role when none are named).
+    """
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if needs_two_factor(current_user):
+        if request.htmx:
+            return _htmx_to(url_for("account.two_factor_setup"))
+        flash("Your role needs two-factor sign-in. Set it up now to carry on.")
+        return redirect(url_for("account.two_factor_setup"))
+    if roles and current_user.role not in roles:
+        abort(403)
+    return None
+
+
 def roles_required(*roles):
     """Signed-in staff with one of these roles (any role when none are named).
 
@@ -52,16 +70,7 @@ def roles_required(*roles):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if needs_two_factor(current_user):
-                if request.htmx:
-                    return _htmx_to(url_for("account.two_factor_setup"))
-                flash("Your role needs two-factor sign-in. Set it up now to carry on.")
-                return redirect(url_for("account.two_factor_setup"))
-            if roles and current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
+            return refusal(roles) or view(*args, **kwargs)
         return wrapped
     return decorator
 
@@ -75,9 +84,10 @@ def signed_in_cheaply():
     """Whether the signed session cookie names a user, without a database read.
 
     Used only on polling endpoints to answer "nothing changed" with a single
-    query; anything that renders data goes through staff_required.
+    query; anything that renders data goes through refusal(). Someone who still has
+    two-factor to set up (marked in the cookie at sign-in) is not told even that.
     """
-    return bool(session.get("_user_id"))
+    return bool(session.get("_user_id")) and not session.get("two_factor_due")
 
 
 def device_required(kind, staff_may_view=False):

@@ -1,12 +1,11 @@
 """What staff screens answer: an action's message and nudge (htmx) or redirect (a plain form), a form's
 first problem as a 400, and a staff screen's poll."""
 from flask import flash, redirect, render_template, request
-from flask_login import current_user
 from htmx_flask import make_response
 
 from ..dropin import live
 from ..errors import BadInput
-from .access import htmx_to_sign_in, signed_in_cheaply
+from .access import refusal, signed_in_cheaply
 
 
 def done(message, back):
@@ -41,7 +40,4 @@ def staff_poll(template, context, shared=False):
             return live.shared_render(template, key, context)
         return render_template(template, version=key, **context())
 
-    def signed_in():
-        return None if current_user.is_authenticated else htmx_to_sign_in()
-
-    return live.answer(render, cheap=signed_in_cheaply, full=signed_in)
+    return live.answer(render, cheap=signed_in_cheaply, full=refusal)

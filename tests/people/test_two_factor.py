@@ -10,7 +10,7 @@ from kiosk.audit import AuditEvent
 from kiosk.people.models import SignIn, StaffUser
 from kiosk.web.qr import qr_svg
 
-from ..factories import PASSWORD, make_staff
+from ..factories import PASSWORD, make_staff, make_ticket
 from ..pages import text
 
 
@@ -227,3 +227,44 @@ def test_other_roles_can_be_required_too(make_app):
     sign_in(client, make_staff("reception"))
     assert client.get("/staff/queue").headers["Location"] == "/account/two-factor"
 
+
+
+def test_live_fragments_refuse_until_two_factor_is_set_up(required_app):
+    """The queue and desk fragments carry names, needs, case references and keep-apart alerts:
+    a poll is a staff page like any other, and neither the fragment nor 'nothing changed' is sent."""
+    manager = make_staff("manager")
+    make_ticket(name="Zara")
+    client = required_app.test_client()
+    sign_in(client, manager)
+    key = poll_key_now(required_app)
+    for path in ("/staff/queue/live", "/staff/desk/live"):
+        for version in ("stale", key):
+            response = client.get(f"{path}?v={version}", headers={"HX-Request": "true"})
+            assert response.status_code == 401 and response.headers["HX-Redirect"] == "/account/two-factor", path
+            assert "Zara" not in text(response)
+    set_up(client)
+    assert "Zara" in text(client.get("/staff/queue/live?v=stale", headers={"HX-Request": "true"}))
+    assert client.get(f"/staff/queue/live?v={poll_key_now(required_app)}").status_code == 204
+
+
+def poll_key_now(app):
+    from kiosk.dropin.live import poll_key
+    with app.test_request_context():
+        return poll_key()
+
+
+def test_the_secret_being_set_up_never_travels_in_the_cookie(app, client):
+    """The session cookie is signed, not encrypted: anyone who sees it can read it."""
+    import base64
+    import zlib
+    user = make_staff("keyworker")
+    sign_in(client, user)
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)
+    assert secret in client.get("/account/two-factor").get_data(as_text=True), "the same secret on a reload"
+    cookie = client.get_cookie("session").value
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    decoded = zlib.decompress(raw) if cookie.startswith(".") else raw
+    assert secret.encode() not in decoded
+    assert StaffUser.get_by_id(user.id).totp_secret is None, "nor is it saved before it is confirmed"

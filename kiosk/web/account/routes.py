@@ -39,13 +39,12 @@ def account():
 def two_factor_setup():
     if me().has_two_factor:
         return redirect(url_for("account.account"))
-    secret = session.get("totp_setup") or two_factor.new_secret()
-    session["totp_setup"] = secret
+    secret = two_factor.setup_secret(me(), session.get("sid", ""), current_app.secret_key)
     form = TwoFactorForm()
     if form.validate_on_submit():
         codes = two_factor.confirm(me(), secret, form.code.data)
         if codes:
-            session.pop("totp_setup", None)
+            session.pop("two_factor_due", None)
             return render_template("account/recovery_codes.html", codes=codes)
         form.code.errors.append("That code does not match. Check the time on your phone and try the newest code.")
     uri = two_factor.provisioning_uri(me(), secret, current_app.config["SERVICE_NAME"])
