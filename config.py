@@ -50,12 +50,19 @@ class Config:
     PASSWORD_MAX_LENGTH = 128
     # Roles that must use two-factor sign-in (comma-separated); managers always should.
     TWO_FACTOR_ROLES = tuple(r.strip() for r in os.environ.get("TWO_FACTOR_ROLES", "manager").split(",") if r.strip())
-    # Sign-in attempts, and kiosk check-ins per enrolled tablet (a person takes 20 s or more).
+    # Two-factor codes tried per account, failed sign-ins per address over all accounts, and kiosk
+    # check-ins per enrolled tablet (a person takes 20 s or more).
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    # Wrong passwords for one account from one address before each further try waits (people/guard.py),
+    # and failures for one account from anywhere that count as an attack (managers are told).
+    LOGIN_FREE_TRIES = int(os.environ.get("LOGIN_FREE_TRIES", "5"))
+    LOGIN_ATTACK_FAILURES = int(os.environ.get("LOGIN_ATTACK_FAILURES", "10"))
     KIOSK_CHECKIN_LIMIT = os.environ.get("KIOSK_CHECKIN_LIMIT", "10 per minute;300 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # Retry-After is set on a refusal only (web/__init__.py); Flask-Limiter's own headers would put its
+    # window on every answer and override a shorter wait.
+    RATELIMIT_HEADERS_ENABLED = False
     # Personal free text on tickets (first names, outcomes) is removed after this many days.
     TICKET_RETENTION_DAYS = _env_int("TICKET_RETENTION_DAYS", 30)
     CLOSED_CASE_REVIEW_YEARS = _env_int("CLOSED_CASE_REVIEW_YEARS", 6)

@@ -33,7 +33,8 @@ class World:
         own_g_per_request(app)  # each request its own flask.g, as served
         # Rate limits are their own tests; here they would stop requests before the form.
         app.config.update(LOGIN_LIMIT_PER_ACCOUNT="1000000 per minute", LOGIN_LIMIT_PER_ADDRESS="1000000 per minute",
-                          KIOSK_CHECKIN_LIMIT="1000000 per minute")
+                          KIOSK_CHECKIN_LIMIT="1000000 per minute", LOGIN_FREE_TRIES=1000000,
+                          LOGIN_ATTACK_FAILURES=1000000)
         if is_sqlite():
             # Durability is not under test here: skip the fsyncs of seeding and of the set-up between examples.
             database.execute_sql("PRAGMA synchronous = OFF")

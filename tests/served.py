@@ -48,6 +48,8 @@ ALWAYS_OPEN = {
     "KIOSK_CHECKIN_LIMIT": "100000 per minute",
     "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute",
     "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
+    "LOGIN_FREE_TRIES": "10000",
+    "LOGIN_ATTACK_FAILURES": "10000",
 }
 # What answers "no server there", or "it died while answering": expected only while it is down.
 NO_ANSWER = (OSError, http.client.HTTPException)

@@ -1,4 +1,6 @@
 """The web layer: one blueprint per audience, the error pages, and the protections every response gets."""
+import time
+
 from flask import abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
@@ -73,9 +75,20 @@ def _register_errors(app):
         own = error.description and error.description != getattr(default, "description", None)
         description = error.description if own else None
         message = description or messages.get(error.code, error.name)
-        if error.code == 429:
+        if error.code == 429 and "wait" not in message:
             message += " Please wait a few minutes and try again, or ask a manager."
-        return render_error(error.code, message)
+        response = render_error(error.code, message)
+        if error.code == 429:
+            response.headers["Retry-After"] = str(_retry_after(error))
+        return response
+
+
+def _retry_after(error):
+    """Seconds until a refused try may be made again: the wait given, or the limit's window's end."""
+    if getattr(error, "retry_after", None):
+        return int(error.retry_after)
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time())) if current else 60
 
 
 def _register_headers(app):

@@ -1,4 +1,5 @@
-"""Rate limits (Flask-Limiter): sign-in attempts per account and per address, check-ins per kiosk."""
+"""Rate limits (Flask-Limiter): sign-in attempts per address, two-factor codes per account, check-ins per kiosk.
+Wrong passwords per account are slowed down by people/guard.py."""
 from flask import current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,11 +13,6 @@ limiter = Limiter(key_func=get_remote_address)
 def _poll():
     """Screens poll every 2 s and no poll has a limit: skip the limiter's per-request work for them."""
     return request.method == "GET" and (request.endpoint or "").endswith("live")
-
-
-def login_account_key():
-    """Attempts against one account, from anywhere: the username as typed, normalised."""
-    return "account:" + (request.form.get("username") or "").strip().lower()[:40]
 
 
 def code_account_key():

@@ -8,7 +8,8 @@ from ...people.models import ROLES
 ROLE_CHOICES = {role: role.title() for role in ROLES}
 
 ACTIONS = {"": "Any", "view": "View", "create": "Create", "update": "Update", "search": "Search",
-           "sign-in": "Sign-in", "sign-in failed": "Failed sign-in", "sign-out": "Sign-out",
+           "sign-in": "Sign-in", "sign-in failed": "Failed sign-in",
+           "sign-in attack": "Account under attack", "sign-out": "Sign-out",
            "two-factor on": "Two-factor on", "two-factor off": "Two-factor off", "two-factor reset": "Two-factor reset",
            "change password": "Password change", "reset password": "Password reset", "create staff": "Staff added",
            "change role": "Role change", "switch off staff": "Staff switched off", "switch on staff": "Staff switched on",

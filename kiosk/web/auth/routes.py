@@ -3,11 +3,12 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import TooManyRequests
 from flask_login import current_user
 
-from ...people import sign_in, two_factor
+from ...people import guard, sign_in, two_factor
 from ...people.accounts import active_user, add_staff, any_staff, authenticate, password_problem
-from ..limits import code_account_key, limiter, login_account_key, login_account_limit, login_address_limit
+from ..limits import code_account_key, limiter, login_account_limit, login_address_limit
 from .forms import CodeForm, FirstManagerForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -18,20 +19,22 @@ PENDING_SECONDS = 300
 
 
 def failed_attempt(response):
-    """Only failed attempts count towards the limits: a person who signs in fine is never held up."""
-    return response.status_code >= 400
+    """Only failed attempts count towards the limits: a person who signs in fine is never held up,
+    and a try refused for waiting (429) was not a guess."""
+    return response.status_code >= 400 and response.status_code != 429
 
 
-def sign_in_limits(account_key):
-    """Failed attempts limited per address and per account (`account_key` says which account)."""
-    def decorate(view):
-        per_account = limiter.limit(login_account_limit, key_func=account_key, methods=["POST"],
-                                    error_message="Too many sign-in attempts for this account.",
-                                    deduct_when=failed_attempt)
-        per_address = limiter.limit(login_address_limit, methods=["POST"],
-                                    error_message="Too many sign-in attempts from here.", deduct_when=failed_attempt)
-        return per_address(per_account(view))
-    return decorate
+def address_limit(view):
+    """Failed attempts limited per address, over every account (this holds up only that address)."""
+    return limiter.limit(login_address_limit, methods=["POST"], error_message="Too many sign-in attempts from here.",
+                         deduct_when=failed_attempt)(view)
+
+
+def code_limit(view):
+    """Two-factor codes: whoever reaches this step has the password, so the account itself is limited."""
+    return limiter.limit(login_account_limit, key_func=code_account_key, methods=["POST"],
+                         error_message="Too many sign-in attempts for this account.",
+                         deduct_when=failed_attempt)(address_limit(view))
 
 
 def _home_for(user):
@@ -57,7 +60,7 @@ def _signed_in(user, how):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@sign_in_limits(login_account_key)
+@address_limit
 def login():
     if not any_staff():
         return redirect(url_for("auth.first_run"))
@@ -65,9 +68,15 @@ def login():
         return redirect(_home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        wait = guard.wait_seconds(form.username.data, request.remote_addr)
+        if wait:
+            # Refused before the password is looked at: a try that must wait is not a guess.
+            raise TooManyRequests(f"Too many wrong passwords for this account from here. Please wait "
+                                  f"{guard.wait_words(wait)} and try again, or ask a manager.", retry_after=wait)
         user = authenticate(form.username.data, form.password.data)
         if user is None:
             sign_in.failed("wrong username or password", username=form.username.data)
+            guard.failed(form.username.data, request.remote_addr)
             form.password.errors.append("That username and password do not match.")
         elif user.has_two_factor:
             session.clear()
@@ -82,7 +91,7 @@ def login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@sign_in_limits(code_account_key)
+@code_limit
 def code():
     pending = session.get("pending_user")
     if not pending or time.time() - session.get("pending_at", 0) > PENDING_SECONDS:
