@@ -48,6 +48,8 @@ class Config:
     SESSION_ABSOLUTE_MINUTES = _env_int("SESSION_ABSOLUTE_MINUTES", 12 * 60)
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
     PASSWORD_MAX_LENGTH = 128
+    # zxcvbn's score (0-4) a new password must reach: 3 is about 10^8 guesses, beyond reach at argon2's pace.
+    PASSWORD_MIN_SCORE = int(os.environ.get("PASSWORD_MIN_SCORE", "3"))
     # Roles that must use two-factor sign-in (comma-separated); managers always should.
     TWO_FACTOR_ROLES = tuple(r.strip() for r in os.environ.get("TWO_FACTOR_ROLES", "manager").split(",") if r.strip())
     # Two-factor codes tried per account, failed sign-ins per address over all accounts, and kiosk

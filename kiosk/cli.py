@@ -30,7 +30,7 @@ def register(app):
         """Add a staff account (reception, keyworker or manager)."""
         if StaffUser.get_or_none(StaffUser.username == username.strip().lower()):
             raise click.ClickException(f"There is already a user called {username}.")
-        problem = password_problem(password, username)
+        problem = password_problem(password, username, display_name)
         if problem:  # the same rules as every other way of setting a password
             raise click.ClickException(problem)
         user = create_user(username, display_name, role, password)

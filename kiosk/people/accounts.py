@@ -3,7 +3,7 @@ person makes to an account, each in one transaction with its audit row."""
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+from zxcvbn import zxcvbn
 
 from .. import audit
 from ..clock import utcnow
@@ -11,9 +11,6 @@ from ..errors import BadInput, NotFound, Refused
 from ..transactions import write_transaction
 from . import sign_in, two_factor
 from .models import ROLES, StaffUser
-
-_COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
-
 
 def hasher():
     """The app's argon2id hasher, set up from its settings when the app starts (see init_app)."""
@@ -67,16 +64,22 @@ def create_user(username, display_name, role, password):
                             role=role, password_hash=hash_password(password), password_changed_at=utcnow())
 
 
-def password_problem(password, username=""):
-    """Why a new password will not do, or None. Long enough, not too long, not a common one."""
+def password_problem(password, username="", display_name=""):
+    """Why a new password will not do, or None: long enough, not too long, and hard to guess as judged
+    by zxcvbn (which sees repeats, sequences, keyboard patterns, common words and the person's names)."""
     config = current_app.config
     if len(password) < config["PASSWORD_MIN_LENGTH"]:
         return f"Use at least {config['PASSWORD_MIN_LENGTH']} characters."
     if len(password) > config["PASSWORD_MAX_LENGTH"]:
         return f"Use at most {config['PASSWORD_MAX_LENGTH']} characters."
     lowered = password.lower()
-    if lowered in _COMMON_PASSWORDS or (username and username.lower() in lowered):
-        return "That password is too easy to guess. Try a few unrelated words together."
+    names = [n for n in (username, *(display_name or "").split()) if n]
+    # zxcvbn reads at most 72 characters; a password whose first 72 are strong is strong.
+    judged = zxcvbn(password[:72], user_inputs=names)
+    if (username and username.lower() in lowered) or judged["score"] < config["PASSWORD_MIN_SCORE"]:
+        why = judged["feedback"]["warning"]
+        return " ".join(filter(None, ["That password is too easy to guess.", why,
+                                      "Try three or four unrelated words together."]))
     return None
 
 
@@ -110,8 +113,8 @@ def _not_self(user, manager, doing):
         raise Refused(f"You cannot {doing} your own account; ask another manager.")
 
 
-def _checked_password(password, username):
-    problem = password_problem(password, username)
+def _checked_password(password, username, display_name=""):
+    problem = password_problem(password, username, display_name)
     if problem:
         raise BadInput(problem)
 
@@ -120,7 +123,7 @@ def add_staff(username, display_name, role, password, manager, how=None):
     """A new account with a first password that meets the rules. `how` words the audit row."""
     if StaffUser.get_or_none(StaffUser.username == username.strip().lower()):
         raise BadInput(f"There is already a user called {username}.")
-    _checked_password(password, username)
+    _checked_password(password, username, display_name)
     with write_transaction():
         user = create_user(username, display_name, role, password)
         audit.record("create staff", user, how or f"{user.username} as {user.role}", staff=manager or user)
@@ -166,7 +169,7 @@ def set_password(user, password, by):
 
     Their own change keeps this sign-in and ends the others; a manager's reset ends them all.
     """
-    _checked_password(password, user.username)
+    _checked_password(password, user.username, user.display_name)
     own = user.id == by.id
     with write_transaction():
         user.password_hash, user.password_changed_at = hash_password(password), utcnow()

@@ -21,7 +21,7 @@ def signed_in_only():
 def account():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        problem = accounts.password_problem(form.new.data, me().username)
+        problem = accounts.password_problem(form.new.data, me().username, me().display_name)
         if not accounts.check_password(me(), form.current.data):
             form.current.errors.append("That is not your current password.")
         elif problem:

@@ -132,7 +132,7 @@ def first_run():
         abort(403, "Open this page on the computer that runs the app to create the first manager.")
     form = FirstManagerForm()
     if form.validate_on_submit():
-        problem = password_problem(form.password.data, form.username.data)
+        problem = password_problem(form.password.data, form.username.data, form.display_name.data)
         if problem:
             form.password.errors.append(problem)
         else:
