@@ -7,7 +7,7 @@ from waitress import serve
 from config import ProductionConfig
 from kiosk import create_app
 from kiosk.demo import load_demo, served_at
-from kiosk.people.accounts import any_staff
+from kiosk.people.accounts import any_staff, setup_code
 from kiosk.retention import start_daily_purge
 
 
@@ -32,8 +32,8 @@ def main():
     with app.app_context():
         if not any_staff():
             here = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
-            print(f"No staff accounts yet: open http://{here}:{args.port}/setup on this computer "
-                  "to create the first manager.", flush=True)
+            print(f"No staff accounts yet: open http://{here}:{args.port}/setup and create the first "
+                  f"manager with the set-up code {setup_code(app.secret_key)}", flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="dropin")
 
 

@@ -8,7 +8,7 @@ from .errors import BadInput
 from .migrations import migrate
 from .offices.models import Office
 from .offices.services import add_office, set_offices
-from .people.accounts import create_user, password_problem
+from .people.accounts import any_staff, create_user, password_problem, setup_code
 from .people.models import ROLES, StaffUser
 from .retention import purge
 
@@ -50,6 +50,13 @@ def register(app):
                 click.echo(f"  {case.reference} closed {case.closed_at:%d/%m/%Y}")
         else:
             click.echo(f"No cases closed more than {years} years ago.")
+
+    @app.cli.command("setup-code")
+    def setup_code_command():
+        """Print the code the first-run page (/setup) asks for, while there are no staff accounts."""
+        if any_staff():
+            raise click.ClickException("There are staff accounts already: the first-run page is closed.")
+        click.echo(setup_code(current_app.secret_key))
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))

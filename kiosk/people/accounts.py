@@ -1,5 +1,9 @@
 """Staff accounts: argon2id password hashes, the password rules, and every change a manager or the
 person makes to an account, each in one transaction with its audit row."""
+import base64
+import hashlib
+import hmac
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -85,6 +89,20 @@ def password_problem(password, username="", display_name=""):
 
 def needs_two_factor(user):
     return user.role in current_app.config["TWO_FACTOR_ROLES"] and not user.has_two_factor
+
+
+def setup_code(key):
+    """The one-time code the first-run page asks for, printed where the app starts (and by
+    `flask setup-code`): whoever can read the app's secret key can make the first manager; someone
+    who merely reaches the page over the network, whatever address they claim, cannot."""
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, b"first manager", hashlib.sha256).digest()
+    letters = base64.b32encode(digest).decode()[:8]
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+def setup_code_matches(typed, key):
+    cleaned = "".join(ch for ch in (typed or "").upper() if ch.isalnum())
+    return hmac.compare_digest(cleaned.encode(), setup_code(key).replace("-", "").encode())
 
 
 def any_staff():

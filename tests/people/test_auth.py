@@ -4,6 +4,7 @@ from urllib.parse import unquote
 import pytest
 
 from bench.page_readers import csrf_token, visit_key
+from kiosk.people.accounts import setup_code
 from kiosk.people.models import ROLES, StaffUser
 from kiosk.dropin.models import Ticket
 
@@ -13,6 +14,11 @@ from ..pages import text
 FIRST_MANAGER = {"display_name": "Morag Campbell", "username": "morag",
                  "password": "a long pass phrase", "confirm": "a long pass phrase"}
 ELSEWHERE = {"REMOTE_ADDR": "10.1.2.3"}
+
+
+def first_manager(client, **changes):
+    """The first-run form filled in, with the set-up code printed where the app started."""
+    return {**FIRST_MANAGER, "setup_code": setup_code(client.application.secret_key), **changes}
 
 
 def login(client, username, password):
@@ -74,7 +80,7 @@ def test_first_run_creates_the_first_manager(client):
     page = client.get("/setup")
     assert page.status_code == 200 and "Create the first manager" in text(page)
 
-    response = client.post("/setup", data=FIRST_MANAGER)
+    response = client.post("/setup", data=first_manager(client))
     assert response.status_code == 302 and response.headers["Location"] == "/staff/queue"
     manager = StaffUser.get()
     assert (manager.username, manager.display_name, manager.role) == ("morag", "Morag Campbell", "manager")
@@ -85,17 +91,34 @@ def test_first_run_creates_the_first_manager(client):
 def test_first_run_only_while_there_are_no_staff(client):
     make_staff("manager")
     assert client.get("/setup").headers["Location"] == "/login"
-    response = client.post("/setup", data=FIRST_MANAGER)
+    response = client.post("/setup", data=first_manager(client))
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert StaffUser.select().where(StaffUser.username == "morag").count() == 0
 
 
-def test_first_run_refused_from_another_computer(client):
-    for method in ("GET", "POST"):
-        response = client.open("/setup", method=method, data=FIRST_MANAGER, environ_base=ELSEWHERE)
-        assert response.status_code == 403
-        assert "Open this page on the computer that runs the app" in text(response)
-    assert StaffUser.select().count() == 0
+def test_first_run_needs_the_set_up_code_whatever_address_is_claimed(make_app):
+    """Behind a proxy (TRUST_PROXY), anyone can claim to be 127.0.0.1: the address proves nothing."""
+    app = make_app(TRUST_PROXY=True)
+    client = app.test_client()
+    pretending = {"X-Forwarded-For": "127.0.0.1"}
+    assert client.get("/setup", headers=pretending).status_code == 200
+    for code in ("", "AAAA-AAAA", setup_code("some other key")):
+        response = client.post("/setup", data={**FIRST_MANAGER, "setup_code": code}, headers=pretending)
+        assert response.status_code == 400 and StaffUser.select().count() == 0
+        assert ("That is not the set-up code" if code else "Enter the set-up code.") in text(response)
+    # Typed as read off the screen: lower case, a space instead of the dash.
+    typed = setup_code(app.secret_key).lower().replace("-", " ")
+    response = client.post("/setup", data={**FIRST_MANAGER, "setup_code": typed}, environ_base=ELSEWHERE)
+    assert response.status_code == 302 and StaffUser.get().username == "morag"
+
+
+def test_the_set_up_code_is_printed_by_the_command_line_until_there_are_staff(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["setup-code"])
+    assert result.exit_code == 0 and result.output.strip() == setup_code(app.secret_key)
+    make_staff("manager")
+    result = runner.invoke(args=["setup-code"])
+    assert result.exit_code != 0 and "first-run page is closed" in result.output
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -104,7 +127,7 @@ def test_first_run_refused_from_another_computer(client):
     ({"username": "morag campbell"}, "Use letters, numbers, dots, dashes or underscores."),
 ])
 def test_first_run_refuses_a_bad_form(client, changes, message):
-    response = client.post("/setup", data={**FIRST_MANAGER, **changes})
+    response = client.post("/setup", data=first_manager(client, **changes))
     assert response.status_code == 400
     assert message in text(response)
     assert StaffUser.select().count() == 0

@@ -11,6 +11,7 @@ from kiosk.web.admin.forms import ACTIONS as AUDIT_ACTIONS
 from kiosk.web.admin.forms import OBJECT_TYPES, ROLE_CHOICES
 from kiosk.cases.models import Case
 from kiosk.dropin.devices import KINDS
+from kiosk.people.accounts import setup_code
 
 from ..factories import PASSWORD
 from ..fuzz_strategies import choice, known_or_any, person, strong_password
@@ -82,6 +83,7 @@ POST_SPECS = [
       fields=lambda w: {"code": st.just(next_code(w.two_factor_secret))}),
     p("auth.logout", "keyworker", fresh=True),
     p("auth.first_run", "anon", fresh=True, empty=True, complete=same_confirm, fields=lambda w: {
+        "setup_code": st.just(setup_code(w.app.secret_key)),
         "display_name": person(60), "username": st.from_regex(r"[A-Za-z0-9._-]{2,40}", fullmatch=True),
         "password": strong_password(), "confirm": strong_password()}),
 ]

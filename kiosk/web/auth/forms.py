@@ -13,6 +13,7 @@ class LoginForm(FlaskForm):
 
 
 class FirstManagerForm(FlaskForm):
+    setup_code = StringField("Set-up code", validators=[DataRequired(message="Enter the set-up code."), Length(max=20)])
     display_name = StringField("Your name", validators=[DataRequired(), Length(max=60)])
     username = StringField("Username", validators=USERNAME)
     password = PasswordField("Password", validators=[DataRequired(), Length(min=12, max=256)])

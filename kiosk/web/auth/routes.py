@@ -2,18 +2,18 @@
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import TooManyRequests
 from flask_login import current_user
 
 from ...people import guard, sign_in, two_factor
-from ...people.accounts import active_user, add_staff, any_staff, authenticate, password_problem
+from ...people.accounts import (active_user, add_staff, any_staff, authenticate, password_problem,
+                                setup_code_matches)
 from ..limits import code_account_key, limiter, login_account_limit, login_address_limit
 from .forms import CodeForm, FirstManagerForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 
-LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
 # How long someone has between the right password and their two-factor code.
 PENDING_SECONDS = 300
 
@@ -124,16 +124,17 @@ def logout():
 
 
 @bp.route("/setup", methods=["GET", "POST"])
+@address_limit
 def first_run():
-    """Make the first manager. Only while no staff exist, and only from this machine."""
+    """Make the first manager. Only while no staff exist, and only with the set-up code."""
     if any_staff():
         return redirect(url_for("auth.login"))
-    if request.remote_addr not in LOCAL_ADDRESSES:
-        abort(403, "Open this page on the computer that runs the app to create the first manager.")
     form = FirstManagerForm()
     if form.validate_on_submit():
         problem = password_problem(form.password.data, form.username.data, form.display_name.data)
-        if problem:
+        if not setup_code_matches(form.setup_code.data, current_app.secret_key):
+            form.setup_code.errors.append("That is not the set-up code. It is printed where the app was started.")
+        elif problem:
             form.password.errors.append(problem)
         else:
             user = add_staff(form.username.data, form.display_name.data, "manager", form.password.data, None,
