@@ -101,6 +101,10 @@ def _register_headers(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint != "static":
+            # Case records, queues with names, staff lists: kept by no browser or proxy cache, so the
+            # Back button on a shared screen, or a proxy's disk, shows nothing after sign-out.
+            response.headers.setdefault("Cache-Control", "no-store")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

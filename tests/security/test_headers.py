@@ -31,6 +31,9 @@ def assert_secure_headers(response, https=False, where=""):
     assert not any("unsafe" in value or "*" in value or "data:" in value for value in policy.values()), where
     assert response.headers.get("X-Content-Type-Options") == "nosniff", where
     assert response.headers.get("Referrer-Policy") in ("same-origin", "no-referrer", "strict-origin"), where
+    if not where.startswith("/static/") and not where.endswith("/qr.svg"):
+        # Case records, names in queues, staff lists: never kept by a browser's or a proxy's cache.
+        assert response.headers.get("Cache-Control") == "no-store", where
     hsts = response.headers.get("Strict-Transport-Security")
     if https:
         assert hsts and int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 180 * 24 * 3600, where
