@@ -22,15 +22,17 @@ another process (gunicorn's workers) is seen at the next poll.
 """
 import secrets
 import time
+from datetime import datetime
 
 from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from peewee import JOIN
 
 from ..clock import utcnow
 from ..db import database
 from ..offices.models import current_office_id
-from .models import DropInSession, QueueState
+from .models import DropInSession, QueueState, Ticket
 from .schedule import schedule
 
 # --- SQL built once -------------------------------------------------------------------------------
@@ -84,6 +86,23 @@ def version(office_id=None):
                            .where(QueueState.id == office), office=office_id or current_office_id())
     row = database.execute_sql(sql, params).fetchone()
     return (row[0] if row else 0) or 0
+
+
+def ticket_version(token, shown_since):
+    """(office id, queue version) for the ticket a visitor's phone polls, in one read, or None when
+    the token names no ticket still shown (its session ended before `shown_since`; see
+    queue.ticket_by_token): a poll with a made-up token learns nothing about any office's queue."""
+    if len(token) > 64:
+        return None
+    sql, params = prepared("ticket-version", lambda token: (
+        Ticket.select(DropInSession.office, QueueState.version, DropInSession.ends_at).join(DropInSession)
+        .join(QueueState, JOIN.LEFT_OUTER, on=(QueueState.id == DropInSession.office))
+        .where(Ticket.token == token)), token=token)
+    row = database.execute_sql(sql, params).fetchone()
+    if row is None:
+        return None
+    ends_at = datetime.fromisoformat(row[2]) if isinstance(row[2], str) else row[2]  # SQLite gives text
+    return (row[0], row[1] or 0) if ends_at > shown_since else None
 
 
 def bump(office_id=None):
@@ -147,15 +166,16 @@ def nothing_changed():
     return current_app.response_class(status=204)
 
 
-def answer(render, cheap=None, full=None):
+def answer(render, cheap=None, full=None, queue_version=None):
     """The one way a live endpoint answers.
 
     204 when the poll's key is current and `cheap()` (no database read) allows telling
     so; otherwise `full()` may refuse with a response of its own, and `render(key)`
     makes the fragment. `cheap` goes first: it may say which office the screen is at.
+    A caller that has read the queue version already passes it.
     """
     trusted = cheap is None or cheap()
-    key = poll_key()
+    key = poll_key(queue_version=queue_version)
     if trusted and request.args.get("v") == key:
         return nothing_changed()
     refusal = full() if full is not None else None

@@ -3,6 +3,7 @@
 Each change owns its transaction and bumps the office's queue version (dropin/live.py).
 """
 import secrets
+from datetime import timedelta
 
 from peewee import JOIN, Case, IntegrityError
 
@@ -321,6 +322,9 @@ def session_tickets(session):
                 .where(Ticket.session == session).order_by(Ticket.number))
 
 
+TICKET_PAGE_LIFE = timedelta(days=7)
+
+
 def ticket_by_token(token):
     """The ticket a QR code or a kiosk's ticket page names, with its drop-in session, or None.
 
@@ -336,7 +340,14 @@ def ticket_by_token(token):
     ticket.session = select_prepared(DropInSession, "dropin-session-by-id",
                                      lambda session_id: DropInSession.select().where(DropInSession.id == session_id),
                                      session_id=ticket.session_id)[0]
+    if ticket.session.ends_at <= ticket_pages_since():
+        return None  # a week after its drop-in, a ticket's address leads nowhere
     return ticket
+
+
+def ticket_pages_since(now=None):
+    """Tickets of drop-ins that ended before this are no longer shown at their address."""
+    return (now or utcnow()) - TICKET_PAGE_LIFE
 
 
 def ticket_by_id(ticket_id, required=True):

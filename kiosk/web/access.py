@@ -29,10 +29,15 @@ def _htmx_to(target):
     return current_app.response_class("", 401, headers={"HX-Redirect": target})
 
 
+def _part_of_a_page():
+    """An htmx request, or a live fragment (which only a page's polling asks for)."""
+    return request.htmx or (request.endpoint or "").endswith("_live")
+
+
 @login_manager.unauthorized_handler
 def signed_out():
     """A plain request goes to the sign-in page; an htmx one tells the page to go there itself."""
-    if request.htmx:
+    if _part_of_a_page():
         return htmx_to_sign_in()
     flash(login_manager.login_message)
     return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
@@ -52,7 +57,7 @@ def refusal(roles=()):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if needs_two_factor(current_user):
-        if request.htmx:
+        if _part_of_a_page():
             return _htmx_to(url_for("account.two_factor_setup"))
         flash("Your role needs two-factor sign-in. Set it up now to carry on.")
         return redirect(url_for("account.two_factor_setup"))

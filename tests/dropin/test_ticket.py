@@ -133,6 +133,29 @@ def test_live_for_an_unknown_ticket_is_not_found(client):
     assert client.get("/t/no-such-ticket/live?v=0").status_code == 404
 
 
+def test_a_made_up_address_learns_nothing_of_any_queue(client):
+    """With the current key, a real ticket's poll is a 204; a made-up token's, with any office named,
+    is the same 404 before and after the queue changes, so it cannot watch an office's queue."""
+    ticket = make_ticket()
+    version = poll_version(client.get(f"/t/{ticket.token}"))
+    assert client.get(f"/t/{ticket.token}/live?v={version}&s=1").status_code == 204
+    for office in ("", "&s=1", "&s=2"):
+        assert client.get(f"/t/made-up-token/live?v={version}{office}").status_code == 404
+    make_ticket()
+    assert client.get(f"/t/made-up-token/live?v={version}&s=1").status_code == 404
+
+
+def test_a_ticket_address_leads_nowhere_a_week_after_its_drop_in(client, clock):
+    ticket = make_ticket()
+    version = poll_version(client.get(f"/t/{ticket.token}"))
+    clock.shift(timedelta(days=7))  # 1:30pm, a week on: its drop-in ended at 3pm a week ago
+    assert client.get(f"/t/{ticket.token}").status_code == 200
+    clock.shift(timedelta(hours=2))
+    for address in (f"/t/{ticket.token}", f"/t/{ticket.token}/live?v={version}", f"/t/{ticket.token}/qr.svg"):
+        response = client.get(address)
+        assert response.status_code == 404 and "earlier day" in text(response), address
+
+
 def test_qr_code_is_an_svg(client):
     ticket = make_ticket()
     response = client.get(f"/t/{ticket.token}/qr.svg")

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.estimates import estimate, wait_words
-from ...dropin.queue import ticket_by_token
+from ...dropin.queue import ticket_by_token, ticket_pages_since
 from ...dropin.sessions import next_opening
 from ...offices.models import use_office
 from ..qr import qr_svg
@@ -44,11 +44,15 @@ def status(token):
 
 @bp.route("/<token>/live", endpoint="live")
 def live_status(token):
-    """The self-refreshing part of the status page; 204 when nothing has changed."""
-    office = request.args.get("s", type=int)
-    if office:
-        use_office(office)  # which office's queue version to compare, before any lookup
-    return live.answer(lambda key: render_template("ticket/_status.html", **_context(_ticket_or_404(token))))
+    """The self-refreshing part of the status page; 204 when nothing has changed, found through
+    the token itself (one read), so a made-up one is a 404 like any unknown ticket."""
+    found = live.ticket_version(token, ticket_pages_since())
+    if found is None:
+        abort(404, "We could not find that ticket. It may be from an earlier day.")
+    office_id, version = found
+    use_office(office_id)
+    return live.answer(lambda key: render_template("ticket/_status.html", **_context(_ticket_or_404(token))),
+                       queue_version=version)
 
 
 @bp.route("/<token>/qr.svg")
