@@ -39,11 +39,11 @@ def register(app):
     @app.cli.command("purge")
     @click.option("--days", type=int, default=None, help="Keep ticket names and notes this many days.")
     def purge_command(days):
-        """Remove names and notes from old tickets; list long-closed cases for review."""
+        """Remove names, notes and needs from old tickets; list long-closed cases for review."""
         days = days if days is not None else current_app.config["TICKET_RETENTION_DAYS"]
         years = current_app.config["CLOSED_CASE_REVIEW_YEARS"]
         cleared, to_review = purge(days, years)
-        click.echo(f"Cleared names and notes from {cleared} tickets older than {days} days.")
+        click.echo(f"Cleared names, notes and needs from {cleared} tickets older than {days} days.")
         if to_review:
             click.echo(f"Closed more than {years} years ago, for review:")
             for case in to_review:

@@ -11,7 +11,8 @@ from .transactions import write_transaction
 
 
 def purge(ticket_days, case_years, now=None):
-    """Remove first names and outcome notes from tickets older than ticket_days.
+    """Remove first names, outcome notes, the needs asked for and the kiosk's request key from tickets
+    older than ticket_days (a ticket's address already leads nowhere a week after its drop-in).
 
     Closed cases older than case_years are listed for a person to review, never
     deleted here: what to keep is a decision for the service, case by case.
@@ -19,11 +20,13 @@ def purge(ticket_days, case_years, now=None):
     now = now or utcnow()
     cutoff = now - timedelta(days=ticket_days)
     with write_transaction():
-        cleared = (Ticket.update(name=None, outcome=None)
-                   .where((Ticket.created_at < cutoff) & (Ticket.name.is_null(False) | Ticket.outcome.is_null(False)))
+        cleared = (Ticket.update(name=None, outcome=None, needs="", request_key=None)
+                   .where((Ticket.created_at < cutoff)
+                          & (Ticket.name.is_null(False) | Ticket.outcome.is_null(False) | (Ticket.needs != "")
+                             | Ticket.request_key.is_null(False)))
                    .execute())
         if cleared:
-            audit.record("purge", None, f"cleared names and notes from {cleared} tickets before {cutoff:%Y-%m-%d}")
+            audit.record("purge", None, f"cleared names, notes and needs from {cleared} tickets before {cutoff:%Y-%m-%d}")
     review_before = now - timedelta(days=round(365.25 * case_years))
     to_review = list(Case.select(Case.id, Case.reference, Case.closed_at)
                      .where((Case.status == "closed") & (Case.closed_at < review_before)).order_by(Case.closed_at))

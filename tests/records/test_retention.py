@@ -47,13 +47,15 @@ def test_names_and_notes_go_from_tickets_older_than_thirty_days(app, clock):
     assert kept(old) == (None, None)
     for ticket_id in (boundary, recent, today):
         assert kept(ticket_id) == ("Sam", "Helped with a housing form")
-    # The ticket itself stays, for the counts: only the personal free text goes.
+    # The ticket itself stays, for the counts; what it said about the person goes.
     ticket = Ticket.get_by_id(old)
-    assert (ticket.number, ticket.state, ticket.visit_for, ticket.needs) == (1, "done", "family", "housing")
+    assert (ticket.number, ticket.state, ticket.visit_for) == (1, "done", "family")
+    assert (ticket.needs, ticket.request_key) == ("", None)
+    assert Ticket.get_by_id(recent).needs == "housing"
 
     [row] = purge_rows()
     assert (row.username, row.address, row.at) == (None, "command line", NOW)
-    assert row.detail == "cleared names and notes from 1 tickets before 2026-10-24"
+    assert row.detail == "cleared names, notes and needs from 1 tickets before 2026-10-24"
 
 
 def test_a_ticket_with_only_a_note_or_only_a_name_is_cleared_too(app):
@@ -93,7 +95,7 @@ def test_the_purge_command(app, runner):
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "Cleared names and notes from 1 tickets older than 30 days.",
+        "Cleared names, notes and needs from 1 tickets older than 30 days.",
         "Closed more than 6 years ago, for review:",
         f"  {case.reference} closed {case.closed_at:%d/%m/%Y}",
     ]
@@ -104,7 +106,7 @@ def test_the_purge_command_takes_its_days_from_the_option_or_the_setting(app, ru
     ticket_ids = ticket_from(10), ticket_from(5)
     app.config["TICKET_RETENTION_DAYS"] = 7
     result = runner.invoke(args=["purge"])
-    assert "Cleared names and notes from 1 tickets older than 7 days." in result.output
+    assert "Cleared names, notes and needs from 1 tickets older than 7 days." in result.output
     assert "No cases closed more than 6 years ago." in result.output
     assert [kept(t)[0] for t in ticket_ids] == [None, "Sam"]
     result = runner.invoke(args=["purge", "--days", "3"])
