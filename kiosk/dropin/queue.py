@@ -351,11 +351,14 @@ def ticket_pages_since(now=None):
 
 
 def ticket_by_id(ticket_id, required=True):
-    """A ticket by its id; a missing one is refused with a 404, or None when not `required`."""
-    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
-    if ticket is None and required:
-        raise NotFound("That ticket no longer exists.")
-    return ticket
+    """A ticket of this office's queue by its id; another office's, like a missing one, is refused
+    with a 404, or None when not `required`."""
+    try:
+        return _ticket_here(ticket_id)
+    except NotFound:
+        if required:
+            raise
+        return None
 
 
 RECENT_CALLS = 5

@@ -1,8 +1,10 @@
 """Adding offices and saying who works at which: each change in one transaction."""
 from ..dropin.models import QueueState, Room
+from .. import audit
 from ..errors import BadInput
+from ..people import sign_in
 from ..transactions import write_transaction
-from .models import Office, StaffOffice
+from .models import Office, StaffOffice, offices_of
 
 DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
 
@@ -25,8 +27,14 @@ def furnish(office):
 
 
 def set_offices(user, offices):
-    """The offices someone works at, replaced in one go: never a moment with none listed."""
+    """The offices someone works at, replaced in one go: never a moment with none listed. Taken off
+    an office, they are signed out everywhere, so no open screen keeps showing its queue."""
+    before = {o.id for o in offices_of(user)}
     with write_transaction():
         StaffOffice.delete().where(StaffOffice.staff == user).execute()
         for office in offices:
             StaffOffice.create(staff=user, office=office)
+        after = offices_of(user)
+        ended = sign_in.end_all(user) if before - {o.id for o in after} else 0
+        audit.record("change offices", user, f"{user.username}: {', '.join(o.name for o in after)}"
+                     + (f"; {ended} sign-ins ended" if ended else ""))

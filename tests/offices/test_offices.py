@@ -1,13 +1,14 @@
 """Several offices: each its own sessions, queue, rooms and devices; staff at one or more."""
 import pytest
 
+from kiosk.cases.models import TicketLink
 from kiosk.dropin import devices
 from kiosk.dropin import live
 from kiosk.dropin.models import Room, Ticket
 from kiosk.offices.models import Office
 from kiosk.offices.services import add_office, set_offices
 
-from ..factories import PASSWORD, make_staff
+from ..factories import PASSWORD, make_case, make_staff
 from ..pages import poll_version, text
 
 
@@ -127,3 +128,38 @@ def test_offices_from_the_command_line(app, runner):
     assert result.exit_code == 0, result.output
     assert [link.office.name for link in user.office_links] == ["Glasgow", "Greenock"]
     assert runner.invoke(args=["staff-offices", "jo", "Nowhere"]).exit_code != 0
+
+
+def test_another_offices_visitor_is_not_there_to_see_or_link(app, offices):
+    glasgow, paisley = offices
+    there = check_in(kiosk_at(app, paisley), "d")
+    case = make_case()
+    reception = staff_at(app, "reception", glasgow)
+    for response in (reception.get(f"/staff/tickets/{there.id}/link"),
+                     reception.get(f"/staff/tickets/{there.id}/link?q={case.name.split()[0]}"),
+                     reception.post(f"/staff/tickets/{there.id}/link", data={"case": case.id}),
+                     reception.post(f"/staff/tickets/{there.id}/appointment", data={"appointment": 1})):
+        assert response.status_code == 404 and "Robyn" not in text(response)
+    keyworker = staff_at(app, "keyworker", glasgow)
+    assert "Robyn" not in text(keyworker.get(f"/cases/new?ticket={there.id}"))
+    assert TicketLink.select().count() == 0
+
+
+def test_taken_off_an_office_ends_their_sign_ins_there(app, offices):
+    glasgow, paisley = offices
+    check_in(kiosk_at(app, paisley), "e")
+    user = make_staff("reception")
+    set_offices(user, [glasgow, paisley])
+    browser = app.test_client()
+    browser.post("/login", data={"username": user.username, "password": PASSWORD})
+    browser.post("/staff/office", data={"office": paisley.id})
+    assert "Robyn" in text(browser.get("/staff/queue"))
+    set_offices(user, [glasgow])
+    response = browser.get("/staff/queue")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert browser.get("/staff/queue/live?v=stale").status_code == 401
+    # Given an office, nobody is signed out.
+    other = app.test_client()
+    other.post("/login", data={"username": user.username, "password": PASSWORD})
+    set_offices(user, [glasgow, paisley])
+    assert other.get("/staff/queue").status_code == 200
