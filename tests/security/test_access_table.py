@@ -191,3 +191,27 @@ def test_no_get_changes_anything(app):
     for role in ("reception", "keyworker", "manager"):
         assert browsers[role].get("/staff/").status_code == 302
         assert browsers[role].get("/account/").status_code == 200, f"{role} was signed out by a GET"
+
+
+def test_two_factor_still_to_set_up_opens_nothing_but_setting_it_up(app):
+    """A manager whose role needs two-factor and who has not set it up yet: every staff-only route,
+    live fragments included, sends them to set it up; only their account pages and signing out work."""
+    args, _ = world(app)
+    app.config["TWO_FACTOR_ROLES"] = ("manager",)
+    user = make_staff("manager", "no-second-factor")
+    browser = app.test_client()
+    assert browser.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
+    let_in = []
+    checked = 0
+    for endpoint, method in routes(app):
+        rule = RULES.get(endpoint, NOBODY)
+        if not rule or not rule <= STAFF or endpoint.split(".")[0] in ("account", "auth"):
+            continue
+        response = browser.open(url_for_rule(app, endpoint, args), method=method)
+        checked += 1
+        target = response.headers.get("HX-Redirect") or response.headers.get("Location") or ""
+        if not (denied(response) or urlsplit(target).path == "/account/two-factor"):
+            let_in.append(f"{method} {endpoint}: {response.status_code}")
+        response.close()
+    assert checked > 40 and not let_in, "\n" + "\n".join(let_in)
+    assert "Two-factor" in browser.get("/account/two-factor").get_data(as_text=True)
