@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, db, web
+from . import cli, db, files, web
 from .dropin.schedule import Schedule
 from .migrations import migrate
 from .people import accounts
@@ -34,6 +34,7 @@ def create_app(config=None, **overrides):
     app.config.from_object(config or os.environ.get("KIOSK_CONFIG") or DevelopmentConfig)
     app.session_interface = SessionInterface()
     app.config.update(overrides)
+    _keep_instance_private(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
 
@@ -55,11 +56,23 @@ def create_app(config=None, **overrides):
     return app
 
 
+def _keep_instance_private(app):
+    """instance/ holds the database and the secret key: found open to other accounts, it is narrowed."""
+    folder = Path(app.instance_path)
+    if folder.is_dir():
+        files.narrow(folder, files.PRIVATE_FOLDER, app.logger)
+        for path in folder.iterdir():
+            if path.is_file():
+                files.narrow(path, files.PRIVATE_FILE, app.logger)
+
+
 def _instance_secret(app):
     """A secret key made once per install and kept in instance/, so sign-ins survive a restart."""
     path = Path(app.instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    files.private_folder(path.parent)
+    try:
+        with open(path, "x", opener=files.private_opener) as new:
+            new.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
     return path.read_text().strip()

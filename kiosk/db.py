@@ -6,6 +6,7 @@ from playhouse.db_url import connect
 from playhouse.pool import PooledSqliteDatabase
 
 from .errors import BadInput
+from .files import PRIVATE_FILE, narrow, private_folder, private_opener
 
 database = DatabaseProxy()
 
@@ -26,7 +27,7 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def make_database(config):
+def make_database(config, logger):
     url = config.get("DATABASE_URL")
     if url:
         chosen = connect(url, autoconnect=True)
@@ -34,13 +35,30 @@ def make_database(config):
             _adapt_like_sqlite()
         return chosen
     path = Path(config["SQLITE_PATH"])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if str(path) != ":memory:":
+        _private_sqlite_file(path, logger)
     # Connections are kept between requests: opening one costs the pragmas and a read of the
     # schema, and closing the last one checkpoints and deletes the WAL, on every request and
     # so on every poll. The pool hands one connection to one thread at a time (hence
     # check_same_thread off); close() after a request gives it back, rolled back if need be.
     return PooledSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, max_connections=64, stale_timeout=600,
                                 timeout=10, check_same_thread=False)
+
+
+def _private_sqlite_file(path, logger):
+    """The database file made 0600 before SQLite opens it (in a folder made 0700 when it is made here;
+    an existing folder is left as it is, but instance/ is narrowed at start); files found wider narrowed.
+
+    SQLite gives the -wal and -shm files the main file's permission bits, so a main file
+    made private first keeps all three private whatever the umask.
+    """
+    private_folder(path.parent)
+    try:
+        open(path, "xb", opener=private_opener).close()
+    except FileExistsError:
+        pass
+    for name in ("", "-wal", "-shm", "-journal"):
+        narrow(f"{path}{name}", PRIVATE_FILE, logger)
 
 
 class UnstorableText(BadInput):
@@ -85,7 +103,7 @@ def init_app(app):
     previous = database.obj
     if isinstance(previous, PooledSqliteDatabase):
         previous.close_all()  # an earlier app in this process (tests): let its file go
-    database.initialize(make_database(app.config))
+    database.initialize(make_database(app.config, app.logger))
 
     @app.teardown_appcontext
     def close_database(exc):
