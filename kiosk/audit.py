@@ -5,6 +5,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from .clock import utcnow
 from .db import BaseModel
+from .dropin.schedule import schedule
 from .people.models import StaffUser
 
 
@@ -20,16 +21,48 @@ class AuditEvent(BaseModel):
     address = CharField(max_length=64, null=True)
 
 
-def record(action, obj=None, detail=None, staff=None, username=None):
-    """Write one audit row: who (the signed-in user unless named), what, when (UTC), from where."""
+def _who(staff=None):
+    """(staff, address): the signed-in user unless named, and where the request came from."""
     if staff is None and has_request_context() and current_user.is_authenticated:
         staff = current_user._get_current_object()
-    address = request.remote_addr if has_request_context() else "command line"
+    return staff, request.remote_addr if has_request_context() else "command line"
+
+
+def record(action, obj=None, detail=None, staff=None, username=None):
+    """Write one audit row: who (the signed-in user unless named), what, when (UTC), from where."""
+    staff, address = _who(staff)
     return AuditEvent.create(
         at=utcnow(), staff=staff, username=staff.username if staff else username, action=action,
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=obj.id if obj is not None else None,
         detail=(detail or "")[:300] or None, address=address)
+
+
+def record_shown(cases_or_ids, detail, once_a_day=False):
+    """A "view" row for each case a list put in front of the signed-in user, in one insert: a list of names
+    discloses each case as a case page does, and a count would not say whose.
+
+    `once_a_day` is for screens that refresh themselves: each case is recorded once per person and
+    local day, at the cost of one query, and nothing is written when every case is already recorded.
+    """
+    ids = list(dict.fromkeys(c if isinstance(c, int) else c.id for c in cases_or_ids))
+    if not ids:
+        return 0
+    staff, address = _who()
+    detail = detail[:300]
+    if once_a_day:
+        start, end = schedule().local_day_bounds(schedule().local_today(utcnow()))
+        seen = {object_id for (object_id,) in AuditEvent.select(AuditEvent.object_id).where(
+            (AuditEvent.staff == staff) & (AuditEvent.object_type == "Case") & AuditEvent.object_id.in_(ids)
+            & (AuditEvent.detail == detail) & (AuditEvent.at >= start) & (AuditEvent.at < end)).tuples()}
+        ids = [case_id for case_id in ids if case_id not in seen]
+        if not ids:
+            return 0
+    at, username = utcnow(), staff.username if staff else None
+    AuditEvent.insert_many([{"at": at, "staff": staff, "username": username, "action": "view",
+                             "object_type": "Case", "object_id": case_id, "detail": detail, "address": address}
+                            for case_id in ids]).execute()
+    return len(ids)
 
 
 def already_recorded(staff, obj, detail):

@@ -196,7 +196,11 @@ def search_cases(text, limit=10):
         query = query.where(Case.name.ilike(pattern) | Case.preferred_name.ilike(pattern)
                             | Case.reference.ilike(pattern))
     results = list(query.order_by(Case.name).limit(limit))
-    audit.record("search", None, f"{text!r}: {len(results)} found")
+    # What was typed is a name or a date of birth: the audit log, kept for years and never edited,
+    # records what kind of search it was and which cases it showed, not the words.
+    kind = "date of birth" if born else "name or reference"
+    audit.record("search", None, f"by {kind}: {len(results)} found")
+    audit.record_shown(results, f"search result (by {kind})")
     return results
 
 
@@ -285,12 +289,12 @@ def view_plan_item(case_id, item_id):
 def my_caseload(staff):
     """caseload(), audited as a view of each case listed."""
     rows = caseload(staff)
-    audit.record("view", None, f"caseload: {len(rows)} cases")
+    audit.record_shown([case for case, _, _ in rows], "listed in caseload")
     return rows
 
 
 def all_reviews_due(by_day):
-    """Every caseworker's reviews due by a day, audited as a view."""
+    """Every caseworker's reviews due by a day, audited as a view of each case listed."""
     items = reviews_due(by_day)
-    audit.record("view", None, f"reviews due: {len(items)} items")
+    audit.record_shown([item.case_id for item in items], "listed in reviews due")
     return items

@@ -58,13 +58,22 @@ def create_case_from_ticket(ticket_id, data, staff, reference=None):
     return case
 
 
+NOT_A_CASE_NOTE = "Seen at the drop-in by reception; no case note."
+
+
 def record_visit(ticket, staff, outcome, now):
-    """Called by the queue when a visit is finished: a linked case gets its contact log entry."""
+    """Called by the queue when a visit is finished: a linked case gets its contact log entry.
+
+    Only caseworkers write the contact log. When someone else presses Done, the case records only
+    that the person came in; their note stays on the ticket, which is purged with it."""
     link = TicketLink.get_or_none(TicketLink.ticket == ticket.id)
     if link is None or link.case_id is None:
         return None
     kind = "appointment" if link.appointment_id else "drop_in"
-    summary = outcome or "Seen at the drop-in; no note recorded."
+    if staff is None or not staff.sees_casework:
+        summary = NOT_A_CASE_NOTE
+    else:
+        summary = outcome or "Seen at the drop-in; no note recorded."
     if link.family_member_id:
         summary = f"Family visit ({link.family_member.name}). {summary}"
     entry = ContactEntry.create(case=link.case_id, kind=kind, happened_at=now, summary=summary, staff=staff,
@@ -107,6 +116,19 @@ def desk_summary(case, ticket, staff):
 def link_of(ticket):
     """The case (and family member or appointment) a ticket is linked to, if any."""
     return TicketLink.get_or_none(TicketLink.ticket == ticket.id) if ticket is not None else None
+
+
+def cases_named(tickets, annotations, appointments):
+    """The cases reception's queue names: those linked to a ticket still in the building, and today's
+    appointments (finished tickets are listed without their case)."""
+    linked = [annotations[t.id]["case"].id for t in tickets if t.is_active and t.id in annotations]
+    return list(dict.fromkeys(linked + [a.case.id for a in appointments]))
+
+
+def record_queue_shown(case_ids):
+    """Audit the cases the queue put in front of this person. The queue refreshes every few seconds,
+    so each case is recorded once a day per person, and a screen with nothing new costs one query."""
+    audit.record_shown(case_ids, "shown in the queue", once_a_day=True)
 
 
 def queue_annotations(tickets):

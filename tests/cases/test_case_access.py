@@ -10,8 +10,8 @@ from flask import current_app
 
 from kiosk.cases import services as casework, visits
 from kiosk.audit import AuditEvent
-from kiosk.cases.models import Case, SafetyFlag
-from kiosk.dropin.models import Device, Room
+from kiosk.cases.models import Case, ContactEntry, SafetyFlag
+from kiosk.dropin.models import Device, Room, Ticket
 
 from ..factories import enrol_device, make_case, make_staff, make_ticket
 from ..moments import STORED
@@ -168,6 +168,35 @@ def test_reception_at_the_desk_gets_no_case_summary(client, auth, records):
     desk = text(client.get("/staff/desk"))
     assert "You have called" in desk
     assert "Secret tenancy goal" not in desk and "Private contact summary" not in desk
+    assert "kept on the ticket, not in the case's contact log" in desk  # what their Done note does
+
+
+def see_through_the_queue(client, ticket_id, case_id, note):
+    """Link the ticket on reception's link page, call it and press Done with a note, as a person would."""
+    assert client.post(f"/staff/tickets/{ticket_id}/link", data={"case": case_id}).status_code == 303
+    room = Room.get(Room.name == "Room 2").id
+    assert client.post(f"/staff/tickets/{ticket_id}", data={"action": "call", "room": room}).status_code == 303
+    done = client.post(f"/staff/tickets/{ticket_id}", data={"action": "finish", "expected_state": "called",
+                                                            "outcome": note})
+    assert done.status_code == 303, text(done)[:300]
+
+
+def test_reception_pressing_done_writes_no_note_into_the_contact_log(client, auth, records):
+    case_id = records["case_id"]
+    auth.login("reception")
+    see_through_the_queue(client, records["ticket_id"], case_id, "Reception thinks he looked unwell")
+    client.post("/logout")
+    auth.login("keyworker")
+    see_through_the_queue(client, make_ticket(name="Al").id, case_id, "Keyworker filled in the housing form")
+
+    log = [entry.summary for entry in ContactEntry.select().where(ContactEntry.case == case_id)]
+    assert not [summary for summary in log if "looked unwell" in summary]
+    assert "Keyworker filled in the housing form" in log
+    assert "Seen at the drop-in by reception; no case note." in log  # the visit itself is still on the case
+    page = text(client.get(f"/cases/{case_id}"))
+    assert "Keyworker filled in the housing form" in page and "looked unwell" not in page
+    # Reception's note stays on the ticket, where reception wrote it and the purge removes it.
+    assert Ticket.get_by_id(records["ticket_id"]).outcome == "Reception thinks he looked unwell"
 
 
 SUMMER_NOON_UTC = datetime(2027, 6, 14, 12, 30)  # 1:30pm in Glasgow (BST): the log must say 12:30
@@ -265,7 +294,7 @@ def test_manager_filters_the_audit_log(client, auth, records):
     # Times in the office's time zone, cases by their reference (the CSV keeps UTC for machines).
     when = "Monday 23 November, 1:30pm"
     assert f"{when} kim view {records['case'].reference} case 127.0.0.1" in by_kim
-    assert f"{when} kim search 'morgan': 1 found 127.0.0.1" in by_kim
+    assert f"{when} kim search by name or reference: 1 found 127.0.0.1" in by_kim
     assert all(row.split()[4] == "kim" for row in by_kim)
     searches = audit_table(client.get("/admin/audit?action=search"))
     assert [row.split()[4:6] for row in searches] == [["sam", "search"], ["kim", "search"]]

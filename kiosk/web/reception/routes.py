@@ -2,7 +2,7 @@
 and the office switch for staff at several offices. Views are thin: forms in, services, render."""
 import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...cases import visits
@@ -16,7 +16,7 @@ from ...dropin.queue import (
 )
 from ...dropin.sessions import close_checkin, open_extra_session, reopen_checkin, today_bounds, working_session
 from ...errors import BadInput, Refused
-from ...offices.models import offices_of
+from ...offices.models import current_office_id, offices_of
 from ..access import me, staff_required
 from ..filters import local_time
 from ..respond import done, staff_poll, valid
@@ -44,6 +44,7 @@ def queue_context():
     now = utcnow()
     return {
         "annotations": annotations, "alerts": alerts, "appointments": appointments,
+        "shown_cases": visits.cases_named(tickets, annotations, appointments),
         "open_appointments": [a for a in appointments if a.status == "booked"],
         "dropin": dropin, "waiting": waiting(dropin), "now": now, "late": expected_after_close(dropin, now),
         "ended": dropin is not None and now >= dropin.ends_at, "keyworkers": keyworkers(),
@@ -57,13 +58,33 @@ def queue_context():
 @staff_required
 def queue():
     context = queue_context()
+    visits.record_queue_shown(context["shown_cases"])
     return render_template("reception/queue.html", version=live.poll_key(), walk_in=WalkInForm(k=uuid.uuid4().hex),
                            extra=ExtraSessionForm(), my_room=desk_room(context["dropin"], me()), **context)
 
 
 @bp.route("/queue/live")
 def queue_live():
-    return staff_poll("reception/_queue.html", queue_context, shared=True)
+    rendered = {}
+
+    def context():
+        rendered.update(queue_context())
+        return rendered
+
+    response = current_app.make_response(staff_poll("reception/_queue.html", context, shared=True))
+    if response.status_code == 200:  # the fragment: a 204 shows nothing new, and refusals are 302, 401 or 403
+        visits.record_queue_shown(_cases_in_fragment(rendered))
+    return response
+
+
+def _cases_in_fragment(rendered):
+    """The cases named by the fragment this screen was sent. It may be another screen's render, the copy
+    dropin/live.py shares per office and role, so each render's cases are kept for the screens sent it."""
+    kept = current_app.extensions.setdefault("reception_queue_cases", {})
+    slot = (current_office_id(), current_user.role)
+    if rendered:
+        kept[slot] = rendered["shown_cases"]
+    return kept.get(slot, ())
 
 
 AFTER_CLOSE_MESSAGES = {
