@@ -25,3 +25,15 @@ def start_visit(client):
     """Tap Get a ticket on the kiosk's Welcome: the new visit's request key, which its step forms carry."""
     client.get("/kiosk/")
     return visit_key(client.get("/kiosk/who").get_data(as_text=True))
+
+
+def session_cookie(client):
+    """What the session cookie says to anyone who sees it: Flask signs it but does not encrypt it."""
+    import base64
+    import zlib
+    cookie = client.get_cookie("session")
+    if cookie is None:
+        return ""
+    payload = cookie.value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if cookie.value.startswith(".") else raw).decode()

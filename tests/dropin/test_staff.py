@@ -202,7 +202,7 @@ def test_walk_in_joins_the_queue_from_reception(client, auth):
     ticket = Ticket.get()
     assert (ticket.source, ticket.name, ticket.visit_for, ticket.needs, ticket.priority) == (
         "reception", "Jo", "family", "visits", True)
-    assert "Added 1 for Jo." in text(client.get("/staff/queue"))
+    assert "Added 1 to the queue." in text(client.get("/staff/queue"))
 
 
 def test_close_check_in_closes_the_kiosk_and_reopen_opens_it(client, auth):

@@ -132,7 +132,8 @@ def walk_in():
         raise Refused("No drop-in session is on now. Open an extra session first.")
     ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, source="reception",
                       priority=form.priority.data, session=dropin, request_key=form.k.data or None)
-    return done(f"Added {ticket.number}{' for ' + ticket.name if ticket.name else ''}.", url_for("reception.queue"))
+    # The message travels in the session cookie, which is signed but readable: a number, never a name.
+    return done(f"Added {ticket.number} to the queue.", url_for("reception.queue"))
 
 
 def _session_on_now():
