@@ -3,8 +3,9 @@ and what reception's queue and the keyworker's desk show of a case."""
 from .. import audit
 from ..clock import utcnow
 from ..dropin import live
-from ..dropin.models import Ticket
+from ..dropin.models import DropInSession, Ticket
 from ..errors import BadInput, NotFound
+from ..offices.models import current_office_id
 from ..people.models import StaffUser
 from ..transactions import write_transaction
 from .models import FLAG_KINDS, ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
@@ -15,7 +16,9 @@ def link_ticket(ticket_id, case_id, staff, family_member_id=None, appointment_id
     """Tie a queue ticket to a case (and to a family member or an appointment of it)."""
     with write_transaction():
         live.bump()
-        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        # Only a ticket of this office's queue: another office's is not there to link.
+        ticket = (Ticket.select(Ticket).join(DropInSession)
+                  .where((Ticket.id == ticket_id) & (DropInSession.office == current_office_id())).first())
         if ticket is None:
             raise NotFound("That ticket no longer exists.")
         case = get_case(case_id)

@@ -1,7 +1,7 @@
 """Several offices: each its own sessions, queue, rooms and devices; staff at one or more."""
 import pytest
 
-from kiosk.cases.models import TicketLink
+from kiosk.cases.models import Appointment, TicketLink
 from kiosk.dropin import devices
 from kiosk.dropin import live
 from kiosk.dropin.models import Room, Ticket
@@ -134,12 +134,14 @@ def test_another_offices_visitor_is_not_there_to_see_or_link(app, offices):
     glasgow, paisley = offices
     there = check_in(kiosk_at(app, paisley), "d")
     case = make_case()
+    booked = Appointment.create(case=case, keyworker=make_staff("keyworker"), starts_at=there.created_at)
     reception = staff_at(app, "reception", glasgow)
     for response in (reception.get(f"/staff/tickets/{there.id}/link"),
                      reception.get(f"/staff/tickets/{there.id}/link?q={case.name.split()[0]}"),
                      reception.post(f"/staff/tickets/{there.id}/link", data={"case": case.id}),
-                     reception.post(f"/staff/tickets/{there.id}/appointment", data={"appointment": 1})):
+                     reception.post(f"/staff/tickets/{there.id}/appointment", data={"appointment": booked.id})):
         assert response.status_code == 404 and "Robyn" not in text(response)
+    assert Appointment.get_by_id(booked.id).status == "booked", "nor is another office's visitor matched to it"
     keyworker = staff_at(app, "keyworker", glasgow)
     assert "Robyn" not in text(keyworker.get(f"/cases/new?ticket={there.id}"))
     assert TicketLink.select().count() == 0
