@@ -5,6 +5,7 @@ migration is recorded as applied. An existing database gets the migrations it
 has not had yet, each in its own transaction. A schema change adds a function
 to MIGRATIONS (using playhouse.migrate) and changes the models to match.
 """
+import re
 from contextlib import contextmanager
 
 from peewee import BigIntegerField, CharField, DateTimeField, TextField
@@ -65,6 +66,11 @@ _APPEND_ONLY = {
     ],
 }
 
+_APPEND_ONLY_OFF = {
+    "sqlite": ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"],
+    "postgresql": ["DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event"],
+}
+
 
 def _audit_append_only(migrator):
     """The database itself refuses to change or delete an audit row, whatever the code asks."""
@@ -99,6 +105,25 @@ def _after_close(migrator):
         apply(migrator.add_column("ticket", "after_close", CharField(max_length=20, null=True)))
 
 
+def _search_words_out(migrator):
+    """Searches were once audited with the words typed, which are names and dates of birth. The log
+    keeps that a search was made and how many it found; the words go, once, with the log's guard
+    lifted for this alone and a row saying so."""
+    old = [(event_id, detail) for event_id, detail in AuditEvent.select(AuditEvent.id, AuditEvent.detail)
+           .where((AuditEvent.action == "search") & ~AuditEvent.detail.startswith("by ")).tuples()]
+    if not old:
+        return
+    for sql in _APPEND_ONLY_OFF["sqlite" if is_sqlite() else "postgresql"]:
+        database.execute_sql(sql)
+    for event_id, detail in old:
+        found = re.search(r"(\d+) found$", detail or "")
+        words_gone = f"words removed: {found.group(1)} found" if found else "words removed"
+        AuditEvent.update(detail=words_gone).where(AuditEvent.id == event_id).execute()
+    _audit_append_only(migrator)
+    AuditEvent.create(at=utcnow(), action="purge", address="command line",
+                      detail=f"removed the words typed from {len(old)} past searches in the audit log")
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -113,6 +138,7 @@ MIGRATIONS = [
     ("0005_audit_append_only", _audit_append_only),
     ("0006_sites", _offices),
     ("0007_after_close", _after_close),
+    ("0008_search_words_out", _search_words_out),
 ]
 
 

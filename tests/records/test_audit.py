@@ -80,6 +80,29 @@ def test_the_log_is_append_only(app):
     assert AuditEvent.select().count() == 2
 
 
+def test_upgrading_takes_the_words_of_past_searches_out_of_the_log_and_keeps_it_append_only(app):
+    """Searches were once recorded with what was typed (a name, a date of birth); the upgrade removes
+    the words, keeps the count, says what it did, and leaves the log as closed to change as before."""
+    from kiosk.migrations import _search_words_out
+    old = [audit.record("search", None, "'Alex Morgan': 2 found", username="kim"),
+           audit.record("search", None, "'1990-04-01': 1 found", username="kim")]
+    new = audit.record("search", None, "by name or reference: 3 found", username="kim")
+    other = audit.record("view", make_case(), "case record", username="kim")
+    with database.atomic():
+        _search_words_out(None)
+    details = [AuditEvent.get_by_id(e.id).detail for e in (*old, new, other)]
+    assert details == ["words removed: 2 found", "words removed: 1 found", "by name or reference: 3 found",
+                       "case record"]
+    assert not AuditEvent.select().where(AuditEvent.detail.contains("Morgan") | AuditEvent.detail.contains("1990"))\
+        .exists()
+    assert AuditEvent.select().order_by(AuditEvent.id.desc()).get().detail == \
+        "removed the words typed from 2 past searches in the audit log"
+    with pytest.raises(IntegrityError):
+        AuditEvent.update(detail="changed").where(AuditEvent.id == new.id).execute()
+    with pytest.raises(IntegrityError):
+        AuditEvent.delete().where(AuditEvent.id == other.id).execute()
+
+
 @pytest.fixture
 def history(app, clock):
     """A few days of sign-ins, failures and device changes; a manager signed in on the returned client."""
