@@ -134,6 +134,12 @@ def record_queue_shown(case_ids):
     audit.record_shown(case_ids, "shown in the queue", once_a_day=True)
 
 
+def record_desk_shown(case_id):
+    """Audit a linked case named at the desk without its summary (to reception, or for a family visit):
+    once a day per person and case, as the desk refreshes itself."""
+    audit.record_shown([case_id], "shown at the desk", once_a_day=True)
+
+
 def queue_annotations(tickets):
     """For reception's queue: each ticket's case if linked, new or returning, and discreet alerts."""
     by_id = {t.id: t for t in tickets}

@@ -103,6 +103,18 @@ def test_the_full_queue_page_and_its_appointments_are_recorded_too(client, auth)
     assert sorted(shown()) == [("rhona", linked.id, "shown in the queue"), ("rhona", booked.id, "shown in the queue")]
 
 
+def test_the_desk_records_a_linked_case_it_names_without_its_summary(client, auth):
+    """Reception at a desk, or anyone seeing a family visit, sees the case's reference and name."""
+    rhona = auth.login("reception", username="rhona")
+    alex = make_case(name="Alex Morgan")
+    ticket = link(alex, make_staff("keyworker"), name="Al")
+    move(ticket.id, "call", rhona, room_id=Room.get(Room.name == "Room 2").id)
+    for _ in range(3):
+        assert f"{alex.reference} · Alex Morgan" in text(client.get("/staff/desk"))
+        assert client.get("/staff/desk/live?v=stale").status_code == 200
+    assert shown() == [("rhona", alex.id, "shown at the desk")]
+
+
 def test_recording_the_queue_adds_no_query_per_case(client, auth):
     worker = make_staff("keyworker")
     auth.login("reception")

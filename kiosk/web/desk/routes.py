@@ -31,6 +31,8 @@ def desk_context():
     # A family visitor's ticket shows who they are, never the case's plan or contact log.
     if link is not None and not link.family_member_id and staff.sees_casework:
         summary = visits.desk_summary(link.case, current, staff)
+    elif link is not None:
+        visits.record_desk_shown(link.case_id)  # the case's reference and name, or its family member's
     return {"dropin": dropin, "room": room, "room_form": _room_form(formdata=None, room=room.id if room else None),
             "current": current, "link": link, "summary": summary, "queue": waiting(dropin, staff), "now": utcnow()}
 
