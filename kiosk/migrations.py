@@ -8,7 +8,7 @@ to MIGRATIONS (using playhouse.migrate) and changes the models to match.
 import re
 from contextlib import contextmanager
 
-from peewee import BigIntegerField, CharField, DateTimeField, TextField
+from peewee import BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as apply
 
@@ -124,6 +124,22 @@ def _search_words_out(migrator):
                       detail=f"removed the words typed from {len(old)} past searches in the audit log")
 
 
+def _throughcare(migrator):
+    """The throughcare year: bookings of every kind, expected visitors, outcomes, ratings, partners,
+    referrals and prison-visit travel help."""
+    from .cases.models import ContactEntry, Partner, PlanRating, Referral, TravelHelp
+    columns = {c.name for c in database.get_columns("appointment")}
+    wanted = {"kind": CharField(max_length=20, default="office"), "prison": CharField(max_length=100, null=True),
+              "place": CharField(max_length=200, null=True), "attendees": CharField(max_length=200, null=True),
+              "reason": CharField(max_length=200, null=True),
+              "contact_id": ForeignKeyField(ContactEntry, null=True, field=ContactEntry.id)}
+    apply(*[migrator.add_column("appointment", name, field) for name, field in wanted.items() if name not in columns])
+    columns = {c.name for c in database.get_columns("case")}
+    wanted = {"close_outcome": CharField(max_length=30, null=True), "expected_on": DateField(null=True, index=True)}
+    apply(*[migrator.add_column("case", name, field) for name, field in wanted.items() if name not in columns])
+    database.create_tables([PlanRating, Partner, Referral, TravelHelp], safe=True)
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -139,6 +155,7 @@ MIGRATIONS = [
     ("0006_sites", _offices),
     ("0007_after_close", _after_close),
     ("0008_search_words_out", _search_words_out),
+    ("0009_throughcare", _throughcare),
 ]
 
 

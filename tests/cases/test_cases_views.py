@@ -17,7 +17,7 @@ CASE_FORM = {
     "name": "Alex Morgan", "preferred_name": "Al", "date_of_birth": "1990-05-01", "phone": "0141 555 0101",
     "address": "1 High Street, Glasgow", "contact_preference": "phone", "establishment": "HMP Barlinnie",
     "sentence_under_four_years": "yes", "statutory_order": "no", "release_date": "2026-11-14",
-    "referral_source": "social_worker", "referral_date": "2026-08-01", "consent_date": "2026-08-03",
+    "referral_source": "community_justice", "referral_date": "2026-08-01", "consent_date": "2026-08-03",
     "status": "active", "closed_reason": "", "keyworker": "0",
 }
 
@@ -45,6 +45,20 @@ def test_new_case_is_saved_and_shown_with_its_support_window(client, auth):
     assert "In support until 14 Nov 2027" in page and "14/08/2026 to 14/11/2027" in page
     assert f"03/08/2026, recorded by {worker.display_name}" in page
     assert "HMP Barlinnie" in page and "0141 555 0101" in page
+    assert "Community justice social work on 01/08/2026" in page
+
+
+def test_a_case_referred_by_a_source_no_longer_offered_keeps_it_through_an_edit(client, auth):
+    auth.login("keyworker")
+    case = make_case(referral_source="social_worker")
+    form = text(client.get(f"/cases/{case.id}/edit"))
+    assert "Social worker" in form and "Prison throughcare support officer" in form
+    assert "Social worker" not in text(client.get("/cases/new")), "new cases get today's list"
+    response = client.post(f"/cases/{case.id}/edit", data={**CASE_FORM, "referral_source": "social_worker",
+                                                          "version": version_on(client.get(f"/cases/{case.id}/edit"))})
+    assert response.status_code == 303
+    assert Case.get_by_id(case.id).referral_source == "social_worker"
+    assert "Referred by Social worker" in text(client.get(f"/cases/{case.id}"))
 
 
 @pytest.mark.parametrize("change, message", [

@@ -7,7 +7,7 @@ from flask_login import current_user
 from ...cases import services as casework
 from ...cases import visits
 from ...cases.eligibility import eligibility, window_warning
-from ...cases.models import CONTACT_KINDS, FLAG_KINDS
+from ...cases.models import CONTACT_KINDS, FLAG_KINDS, OLD_REFERRAL_SOURCES, REFERRAL_SOURCES
 from ...clock import utcnow
 from ...dropin.queue import ticket_by_id
 from ...dropin.schedule import schedule
@@ -44,6 +44,10 @@ def _keyworker_choices():
 def _case_form(case=None, formdata=None, **prefill):
     form = CaseForm(formdata=formdata) if formdata is not None else CaseForm()
     form.keyworker.choices = _keyworker_choices()
+    if "referral_source" in form and case is not None and case.referral_source in OLD_REFERRAL_SOURCES:
+        # A source no longer offered stays choosable on the cases that have it, so an edit keeps it.
+        form.referral_source.choices = [*REFERRAL_SOURCES.items(),
+                                        (case.referral_source, OLD_REFERRAL_SOURCES[case.referral_source])]
     if not sees_casework():
         for name in CASEWORK_ONLY:
             delattr(form, name)
@@ -109,7 +113,8 @@ def new():
 def view(case_id):
     full = sees_casework()
     context = {**casework.case_page(case_id, full), "casework": full, "flag_form": FlagForm(),
-               "family_form": FamilyForm(), "appointment_form": _appointment_form(), "flag_kinds": FLAG_KINDS}
+               "family_form": FamilyForm(), "appointment_form": _appointment_form(), "flag_kinds": FLAG_KINDS,
+               "referral_sources": {**REFERRAL_SOURCES, **OLD_REFERRAL_SOURCES}}
     if full:
         context.update(eligibility=eligibility(context["case"], _today()), plan_form=PlanItemForm(),
                        contact_form=_contact_form(), contact_kinds=CONTACT_KINDS)
