@@ -12,7 +12,7 @@ from .account.routes import bp as account_bp
 from .admin import bp as admin_bp
 from .admin.devices import enrol_bp
 from .auth.routes import bp as auth_bp
-from .cases.routes import bp as cases_bp
+from .cases import bp as cases_bp
 from .checkin.routes import bp as checkin_bp
 from .desk.routes import bp as desk_bp
 from .display.routes import bp as display_bp

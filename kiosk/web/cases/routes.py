@@ -1,7 +1,7 @@
 """Case records for logged-in staff. Reception sees contact details and flags; caseworkers see everything."""
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...cases import services as casework
@@ -14,11 +14,11 @@ from ...dropin.schedule import schedule
 from ...errors import BadInput, StaleRecord
 from ..access import caseworkers_only, me, staff_required
 from ..respond import valid
+from .blueprint import bp
 from .forms import (
     CASEWORK_ONLY, AppointmentForm, CaseForm, ContactForm, FamilyForm, FlagForm, PlanItemForm, yes_no_value,
 )
 
-bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 def _today():
