@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .cases.models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
 from .clock import utcnow
+from .demo_year import throughcare_year
 from .dropin import devices, live
 from .dropin.models import DeskAssignment, DropInSession, Room, Ticket
 from .dropin.sessions import saved, working_session
@@ -133,7 +134,7 @@ CASES = {
     "Mo": ("GTC-0102", "Mohammed Aziz", date(1991, 7, 2), -200, "HMP Barlinnie"),
     "Chris": ("GTC-0103", "Christopher Boyle", date(1979, 11, 30), -20, "HMP Low Moss"),
     "Stevie": ("GTC-0104", "Steven McAllister", date(1995, 1, 18), 30, "HMP Barlinnie"),
-    "Paula": ("GTC-0105", "Paula Devine", date(1988, 9, 9), -300, "HMP Stirling"),
+    "Paula": ("GTC-0105", "Paula Devine", date(1988, 9, 9), -350, "HMP Stirling"),
 }
 
 
@@ -171,4 +172,4 @@ def _demo_cases(session, keyworkers, now):
     for ticket in Ticket.select().where((Ticket.session == session) & Ticket.name.in_(list(cases))):
         TicketLink.create(ticket=ticket, case=cases[ticket.name], linked_at=ticket.created_at,
                           appointment=appointment if ticket.id == mo.id else None)
-    return len(cases)
+    return len(cases) + throughcare_year(cases, keyworkers[0], now)

@@ -31,3 +31,8 @@ class StaleTicket(Refused):
 class StaleRecord(Refused):
     """A record was changed by someone else after this form was opened; nothing was saved."""
     status = 409
+
+
+class NotAllowed(Refused):
+    """This person's role may not do this, though they may open the page it is on."""
+    status = 403

@@ -122,8 +122,8 @@ class Auth:
     def __init__(self, client):
         self.client = client
 
-    def login(self, role="reception", username=None):
-        user = make_staff(role, username)
+    def login(self, role="reception", username=None, **fields):
+        user = make_staff(role, username, **fields)
         response = self.client.post("/login", data={"username": user.username, "password": "correct horse battery"})
         assert response.status_code == 302, response.get_data(as_text=True)
         return user

@@ -11,7 +11,8 @@ from kiosk.people import two_factor
 from kiosk.cases.models import (
     APPOINTMENT_STATUSES, CASE_STATUSES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES, ActionPlanItem, Appointment, Case, ContactEntry, SafetyFlag,
 )
-from kiosk.cases.services import add_appointment, add_family_member, add_flag, add_plan_item
+from kiosk.cases import bookings
+from kiosk.cases.services import add_family_member, add_flag, add_plan_item
 from kiosk.cases.visits import link_ticket
 from kiosk.db import database, is_sqlite
 from kiosk.dropin.devices import COOKIES, KINDS
@@ -71,7 +72,7 @@ class World:
         add_plan_item(first.id, {"area": "accommodation", "goal": "A tenancy", "review_date": date(2026, 12, 1)},
                       self.keyworker)
         member = add_family_member(first.id, {"name": "Jean Morgan", "relationship": "Mother"}, self.keyworker)
-        add_appointment(first.id, self.keyworker, datetime(2026, 11, 23, 14, 0), "Benefits", self.reception)
+        bookings.book(first.id, self.keyworker, datetime(2026, 11, 23, 14, 0), self.reception, note="Benefits")
         add_flag(first.id, "keep_apart", "Not in the waiting room together", self.keyworker, second)
         add_flag(second.id, "staff_safety", None, self.keyworker)
         link_ticket(tickets[3].id, first.id, self.reception, family_member_id=member.id)

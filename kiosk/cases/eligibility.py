@@ -13,7 +13,7 @@ class Eligibility:
     in_window: bool | None = None
 
 
-def _add_months(day, months):
+def add_months(day, months):
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     for d in (day.day, 30, 29, 28):
@@ -41,7 +41,7 @@ def eligibility(case, today=None):
         return Eligibility(None, "Eligibility not known: record the sentence length and any statutory order")
     if not case.release_date:
         return Eligibility(True, "Eligible; add a release date to work out the support window")
-    starts, ends = _add_months(case.release_date, -3), _add_months(case.release_date, 12)
+    starts, ends = add_months(case.release_date, -3), add_months(case.release_date, 12)
     if today < starts:
         return Eligibility(True, f"Support starts {_day(starts)} (3 months before release)", starts, ends, False)
     if today > ends:

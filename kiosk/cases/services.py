@@ -1,12 +1,13 @@
-"""Casework services: cases, plans, contacts, family, appointments, flags, search, caseloads and reviews.
+"""Casework services: cases, plans and their ratings, contacts, family, flags, search, caseloads and reviews.
 
 Each write runs in one transaction with its audit row; an edit made from an
 older version of a record is refused rather than saved over someone else's.
 Every read of a case record is audited here too (view_case and the lists).
 """
 from datetime import date
+from typing import NamedTuple
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
 from .. import audit
 from ..clock import utcnow
@@ -15,13 +16,16 @@ from ..dropin import live
 from ..errors import BadInput, NotFound, StaleRecord
 from ..people.models import CASEWORKERS, StaffUser
 from ..transactions import write_transaction
-from .models import PLAN_AREAS, ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag
+from .models import (
+    CLOSE_OUTCOMES, OPEN_PLAN_STATUSES, PLAN_AREAS, RATINGS, ActionPlanItem, Case, ContactEntry,
+    FamilyMember, PlanRating, SafetyFlag,
+)
 
 REFERENCE_PREFIX = "GTC-"
 CASE_FIELDS = ("name", "preferred_name", "date_of_birth", "phone", "address", "contact_preference",
                "establishment", "sentence_under_four_years", "statutory_order", "release_date",
                "release_date_confirmed", "referral_source", "referral_date", "consent_date", "status",
-               "closed_reason", "keyworker")
+               "closed_reason", "close_outcome", "keyworker")
 CONTACT_ONLY_FIELDS = ("name", "preferred_name", "date_of_birth", "phone", "address", "contact_preference")
 
 
@@ -53,9 +57,22 @@ def _check_dates(data):
         raise BadInput("The release date is before the date of birth.")
 
 
+def _check_outcome(changes):
+    """How a case ended is one of CLOSE_OUTCOMES, and only a closed case has one: reopening clears it.
+
+    The case form asks for an outcome whenever it saves a case closed; cases closed before outcomes
+    existed keep their reason alone until then, so an outcome is not demanded here.
+    """
+    if "status" in changes and changes["status"] != "closed":
+        changes["close_outcome"] = None
+    elif changes.get("close_outcome") not in (None, *CLOSE_OUTCOMES):
+        raise BadInput("Choose how the case ended from the list.")
+
+
 def create_case(data, staff, reference=None):
     _check_dates(data)
     fields = {k: v for k, v in data.items() if k in CASE_FIELDS}
+    _check_outcome(fields)
     if fields.get("status") == "closed":
         fields["closed_at"] = utcnow()
     if fields.get("consent_date"):
@@ -75,6 +92,7 @@ def create_case(data, staff, reference=None):
 
 def update_case(case_id, data, expected_version, staff, fields=CASE_FIELDS):
     changes = {k: v for k, v in data.items() if k in fields}
+    _check_outcome(changes)
     with write_transaction():
         case = get_case(case_id)
         # Check the dates as they would be saved: reception's form changes the birth date, not the release date.
@@ -106,18 +124,92 @@ def add_plan_item(case_id, data, staff):
     return item
 
 
-def update_plan_item(item_id, data, expected_version, staff):
+RATING_NEEDED = "Choose where they are now: one of the five steps, from In crisis to Doing well."
+CLOSING_NEEDS_RATING = "Say where they are now before marking this item achieved or stopped."
+CLOSED_ITEM_RATED = ("This item is closed: it was rated when it closed. "
+                     "Reopen it (not started or in progress) to rate it again.")
+
+
+def _check_score(score):
+    if score not in RATINGS:
+        raise BadInput(RATING_NEEDED)
+
+
+def _rate(item, score, staff):
+    return PlanRating.create(item=item, score=score, staff=staff, rated_at=utcnow())
+
+
+def update_plan_item(item_id, data, expected_version, staff, score=None):
+    """Save an item's changes, with where the person is now (`score`, RATINGS): needed when the save
+    closes the item (achieved or stopped), welcome at a review, refused on an item that stays closed."""
+    if score is not None:
+        _check_score(score)
     with write_transaction():
         item = ActionPlanItem.get_or_none(ActionPlanItem.id == item_id)
         if item is None:
             raise NotFound("That action plan item no longer exists.")
+        if item.version != expected_version:
+            raise StaleRecord("Someone else changed this action plan item meanwhile. Nothing was saved.")
+        was_open = item.status in OPEN_PLAN_STATUSES
+        stays_open = data.get("status", item.status) in OPEN_PLAN_STATUSES
+        if score is None and was_open and not stays_open:
+            raise BadInput(CLOSING_NEEDS_RATING)
+        if score is not None and not was_open and not stays_open:
+            raise BadInput(CLOSED_ITEM_RATED)
         updated = (ActionPlanItem.update(version=ActionPlanItem.version + 1, updated_at=utcnow(), **data)
                    .where((ActionPlanItem.id == item_id) & (ActionPlanItem.version == expected_version))
                    .execute())
         if not updated:
             raise StaleRecord("Someone else changed this action plan item meanwhile. Nothing was saved.")
-        audit.record("update", item.case, f"changed action plan item {item.id}", staff=staff)
+        if score is not None:
+            _rate(item, score, staff)
+        # One save, one audit row, saying the rating too.
+        audit.record("update", item.case, f"changed action plan item {item.id}"
+                     + (f" and rated it: {score}" if score is not None else ""), staff=staff)
     return ActionPlanItem.get_by_id(item_id)
+
+
+def rate_plan_item(case_id, item_id, score, staff):
+    """Where the person is now in an open item's area, in one tap (RATINGS)."""
+    _check_score(score)
+    with write_transaction():
+        item = get_plan_item(case_id, item_id)
+        if item.status not in OPEN_PLAN_STATUSES:
+            raise BadInput(CLOSED_ITEM_RATED)
+        rating = _rate(item, score, staff)
+        audit.record("update", item.case, f"rated action plan item {item.id}: {score}", staff=staff)
+    return rating
+
+
+class RatingTrend(NamedTuple):
+    """An item's first and latest ratings: where the person started in that area, and where they are."""
+    first: PlanRating
+    latest: PlanRating
+    count: int
+
+    @property
+    def changed(self):
+        return self.count > 1
+
+
+def rating_trends(item_ids):
+    """{item id: RatingTrend} for the items that have been rated, in one query."""
+    trends, item_ids = {}, list(item_ids)
+    if not item_ids:
+        return trends
+    query = (PlanRating.select().where(PlanRating.item.in_(item_ids))
+             .order_by(PlanRating.rated_at, PlanRating.id))
+    for rating in query:
+        trend = trends.get(rating.item_id)
+        trends[rating.item_id] = (RatingTrend(rating, rating, 1) if trend is None
+                                  else RatingTrend(trend.first, rating, trend.count + 1))
+    return trends
+
+
+def item_ratings(item):
+    """Every rating of one item, newest first, with who gave it."""
+    return list(PlanRating.select(PlanRating, StaffUser).join(StaffUser, join_type=JOIN.LEFT_OUTER)
+                .where(PlanRating.item == item).order_by(PlanRating.rated_at.desc(), PlanRating.id.desc()))
 
 
 def add_contact(case_id, kind, happened_at, summary, staff, ticket=None):
@@ -143,14 +235,6 @@ def view_family_member(member_id):
         raise NotFound("There is no such family record.")
     audit.record("view", member.case, f"family member {member.id}")
     return member
-
-
-def add_appointment(case_id, keyworker, starts_at, note, staff):
-    with write_transaction():
-        case = get_case(case_id)
-        appointment = Appointment.create(case=case, keyworker=keyworker, starts_at=starts_at, note=note)
-        audit.record("update", case, f"booked appointment {appointment.id}", staff=staff)
-    return appointment
 
 
 def add_flag(case_id, kind, note, staff, other_case=None):
@@ -264,11 +348,13 @@ def case_by_reference(reference):
 def case_page(case_id, full):
     """Everything the case page shows, audited as one view; `full` (caseworkers) adds the plan and the log."""
     case = view_case(case_id)
-    page = {"case": case, "flags": list(case.flags.where(SafetyFlag.active)), "family": list(case.family),
-            "appointments": list(case.appointments.order_by(Appointment.starts_at.desc()))}
+    page = {"case": case, "flags": list(case.flags.where(SafetyFlag.active)), "family": list(case.family)}
     if full:
         items = list(case.plan_items.order_by(ActionPlanItem.area, ActionPlanItem.id))
         page["plan"] = [(code, label, [i for i in items if i.area == code]) for code, label in PLAN_AREAS.items()]
+        page["trends"] = rating_trends(i.id for i in items)
+        page["ratings"] = RATINGS
+        page["outcome"] = CLOSE_OUTCOMES.get(case.close_outcome)
         page["contacts"] = list(case.contacts.order_by(ContactEntry.happened_at.desc()))
     return page
 

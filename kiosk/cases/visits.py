@@ -9,6 +9,7 @@ from ..offices.models import current_office_id
 from ..people.models import StaffUser
 from ..transactions import write_transaction
 from .models import FLAG_KINDS, ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
+from .bookings import expected_cases
 from .services import create_case, get_case
 
 
@@ -88,6 +89,7 @@ def record_visit(ticket, staff, outcome, now):
 
 
 def todays_appointments(day_start, day_end):
+    """Today's office appointments: outreach happens elsewhere, so it is not on the drop-in's list."""
     # Reception's queue shows these on every render: only the columns it shows, never a whole
     # case or staff row (a staff row holds the password hash and two-factor secret).
     return list(Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
@@ -95,7 +97,7 @@ def todays_appointments(day_start, day_end):
                                    StaffUser.id, StaffUser.display_name)
                 .join(Case).switch(Appointment).join(StaffUser)
                 .where((Appointment.starts_at >= day_start) & (Appointment.starts_at < day_end)
-                       & (Appointment.status != "cancelled"))
+                       & (Appointment.kind == "office") & (Appointment.status != "cancelled"))
                 .order_by(Appointment.starts_at))
 
 
@@ -121,17 +123,28 @@ def link_of(ticket):
     return TicketLink.get_or_none(TicketLink.ticket == ticket.id) if ticket is not None else None
 
 
-def cases_named(tickets, annotations, appointments):
-    """The cases reception's queue names: those linked to a ticket still in the building, and today's
-    appointments (finished tickets are listed without their case)."""
+def cases_named(tickets, annotations, appointments, expected=()):
+    """The cases reception's queue names: those linked to a ticket still in the building, today's
+    appointments and who else is expected (finished tickets are listed without their case)."""
     linked = [annotations[t.id]["case"].id for t in tickets if t.is_active and t.id in annotations]
-    return list(dict.fromkeys(linked + [a.case.id for a in appointments]))
+    return list(dict.fromkeys(linked + [a.case.id for a in appointments] + [case.id for case, _ in expected]))
+
+
+def expected_besides(appointments, today, keyworker=None):
+    """Who else may come in today (released this week, or a keyworker expects them), besides appointments."""
+    booked = {a.case.id for a in appointments}
+    return [(case, why) for case, why in expected_cases(today, keyworker) if case.id not in booked]
 
 
 def record_queue_shown(case_ids):
     """Audit the cases the queue put in front of this person. The queue refreshes every few seconds,
     so each case is recorded once a day per person, and a screen with nothing new costs one query."""
     audit.record_shown(case_ids, "shown in the queue", once_a_day=True)
+
+
+def record_expected_shown(case_ids):
+    """Audit the cases a keyworker's desk lists as expected today, once a day per person and case."""
+    audit.record_shown(case_ids, "shown as expected today", once_a_day=True)
 
 
 def record_desk_shown(case_id):

@@ -8,7 +8,8 @@ from datetime import date, datetime, timezone
 import pytest
 from flask import current_app
 
-from kiosk.cases import services as casework, visits
+from kiosk.cases import bookings, services as casework, visits
+from kiosk.cases import referrals
 from kiosk.audit import AuditEvent
 from kiosk.cases.models import Case, ContactEntry, SafetyFlag
 from kiosk.dropin.models import Device, Room, Ticket
@@ -33,14 +34,21 @@ ACCESS = {
     ("cases.add_family_member", "POST"): (STAFF, 400),
     ("cases.family_member", "GET"): (STAFF, 200),
     ("cases.add_appointment", "POST"): (STAFF, 400),
+    ("cases.settle_booking", "POST"): (STAFF, 400),
+    ("cases.mark_expected", "POST"): (CASEWORK, 400),
+    ("cases.releases_list", "GET"): (CASEWORK, 200),
     ("cases.add_plan_item", "POST"): (CASEWORK, 400),
     ("cases.plan_item", "GET"): (CASEWORK, 200),
     ("cases.plan_item", "POST"): (CASEWORK, 400),
+    ("cases.rate_plan_item", "POST"): (CASEWORK, 400),
     ("cases.add_contact", "POST"): (CASEWORK, 400),
     ("cases.add_flag", "POST"): (CASEWORK, 400),
     ("cases.clear_flag", "POST"): (CASEWORK, 303),
     ("cases.caseload", "GET"): (CASEWORK, 200),
     ("cases.reviews", "GET"): (CASEWORK, 200),
+    ("cases.make_referral", "POST"): (CASEWORK, 400),
+    ("cases.referral_status", "POST"): (CASEWORK, 400),
+    ("cases.record_travel_help", "POST"): (CASEWORK, 400),
     ("reception.link_ticket", "GET"): (STAFF, 200),
     ("reception.link_ticket", "POST"): (STAFF, 400),
     ("reception.match_appointment", "POST"): (STAFF, 400),
@@ -57,6 +65,9 @@ ACCESS = {
     ("admin.staff_end_sessions", "POST"): (MANAGER, 303),
     ("admin.staff_reset_password", "POST"): (MANAGER, 400),
     ("admin.staff_reset_two_factor", "POST"): (MANAGER, 303),
+    ("admin.partner_list", "GET"): (MANAGER, 200),
+    ("admin.partner_add", "POST"): (MANAGER, 400),
+    ("admin.partner_active", "POST"): (MANAGER, 400),
 }
 
 
@@ -81,10 +92,13 @@ def records(app):
     member = casework.add_family_member(case.id, {"name": "Mary Morgan", "relationship": "Mother",
                                                   "phone": "0141 333 4444"}, worker)
     flag = casework.add_flag(case.id, "two_workers", "Always two staff", worker)
-    booked = casework.add_appointment(case.id, worker, datetime(2026, 11, 23, 14, 0), None, worker)
+    booked = bookings.book(case.id, worker, datetime(2026, 11, 23, 14, 0), worker)
     enrol_device("display", name="Spare display")
+    partner = referrals.add_partner("Clyde Housing Advice", "accommodation", None, worker)
+    referral = referrals.make_referral(case.id, partner.id, None, date(2026, 11, 20), None, worker)
     return {"case_id": case.id, "item_id": item.id, "member_id": member.id, "flag_id": flag.id,
-            "appointment_id": booked.id, "worker_id": worker.id,
+            "partner_id": partner.id, "referral_id": referral.id,
+            "appointment_id": booked.id, "booking_id": booked.id, "worker_id": worker.id,
             "ticket_id": make_ticket(name="Al").id, "user_id": make_staff("reception").id,
             "device_id": Device.get(Device.name == "Spare display").id, "case": case, "worker": worker}
 
@@ -230,12 +244,16 @@ EDITS = [
                                "keyworker": "{worker_id}"}),
     ("/cases/{case_id}/plan", {"area": "health", "goal": "See a GP", "status": "not_started"}),
     ("/cases/{case_id}/plan/{item_id}", {"area": "accommodation", "goal": "Tenancy", "status": "achieved",
-                                         "version": "1"}),
+                                         "rating": "4", "version": "1"}),
+    ("/cases/{case_id}/plan/{item_id}/rating", {"score": "3"}),
     ("/cases/{case_id}/contacts", {"kind": "letter", "happened_at": "2026-11-23T09:00", "summary": "Wrote"}),
     ("/cases/{case_id}/family", {"name": "Pat Morgan", "relationship": "Brother"}),
     ("/cases/{case_id}/appointments", {"keyworker": "{worker_id}", "day": "2026-11-25", "time": "10:00"}),
     ("/cases/{case_id}/flags", {"kind": "staff_safety"}),
     ("/cases/flags/{flag_id}/clear", {}),
+    ("/cases/{case_id}/referrals", {"partner": "{partner_id}", "made_on": "2026-11-23"}),
+    ("/cases/{case_id}/referrals/{referral_id}/status", {"status": "accepted"}),
+    ("/cases/{case_id}/travel", {"prison": "HMP Barlinnie", "visit_date": "2026-12-12", "apvs": "explained"}),
     ("/staff/tickets/{ticket_id}/link", {"case": "{case_id}"}),
     ("/staff/tickets/{ticket_id}/appointment", {"appointment": "{appointment_id}"}),
 ]

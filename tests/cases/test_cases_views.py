@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from kiosk.cases import services as casework, visits
+from kiosk.cases import bookings, services as casework, visits
 from kiosk.cases.models import ActionPlanItem, Appointment, Case, ContactEntry, SafetyFlag, TicketLink
 from kiosk.audit import AuditEvent
 from kiosk.dropin.models import Room, Ticket
@@ -68,7 +68,7 @@ def test_a_case_referred_by_a_source_no_longer_offered_keeps_it_through_an_edit(
     ({"date_of_birth": "2027-01-01", "release_date": ""}, "The date of birth is in the future."),
     ({"reference": "gtc-0001"}, "There is already a case GTC-0001."),
     ({"name": " "}, "Enter the person's name."),
-    ({"status": "closed"}, "Say why the case is closed."),
+    ({"status": "closed"}, "Choose how the case ended."),
     ({"phone": "call me"}, "Use digits and spaces only."),
 ])
 def test_bad_new_case_is_refused_with_a_message_and_saves_nothing(client, auth, change, message):
@@ -142,7 +142,8 @@ def test_action_plan_item_is_added_and_edited(client, auth):
     form = client.get(f"/cases/{case.id}/plan/{item.id}")
     assert "Get a tenancy" in text(form)
     saved = client.post(f"/cases/{case.id}/plan/{item.id}", data={
-        "area": "accommodation", "goal": "Get a tenancy", "status": "achieved", "version": version_on(form)})
+        "area": "accommodation", "goal": "Get a tenancy", "status": "achieved", "rating": "4",
+        "version": version_on(form)})
     assert saved.status_code == 303 and ActionPlanItem.get().status == "achieved"
 
 
@@ -202,7 +203,7 @@ def test_family_appointment_and_flag_are_added_to_the_case(client, auth):
         "kind": "keep_apart", "other_reference": other.reference.lower(), "note": "Same wing"}).status_code == 303
     page = text(client.get(f"/cases/{case.id}"))
     assert "Mary Morgan (Mother) · 0141 333 4444 · no consent recorded" in page
-    assert f"Wednesday 25 November 2:00pm with {worker.display_name} · booked · Benefits" in page
+    assert f"Office appointment · Wednesday 25 November 2:00pm with {worker.display_name} Booked · Benefits" in page
     assert "⚑ Keep apart from another case : GTC-0002 — Same wing" in page
     flag = SafetyFlag.get()
     assert client.post(f"/cases/flags/{flag.id}/clear").status_code == 303
@@ -282,11 +283,11 @@ def test_reception_creates_a_case_from_a_ticket(client, auth):
 def test_reception_matches_an_appointment_in_one_step(client, auth):
     auth.login("reception")
     worker = make_staff("keyworker", name="Kim Worker")
-    booked = casework.add_appointment(make_case().id, worker, datetime(2026, 11, 23, 14, 0), None, worker)
+    booked = bookings.book(make_case().id, worker, datetime(2026, 11, 23, 14, 0), worker)
     walk_in = make_ticket(name="Early")
     ticket = make_ticket(visit_for="appointment", name="Al")
     queue = text(client.get("/staff/queue"))
-    assert "Appointments today 2:00pm ·" in queue and "with Kim Worker · Booked" in queue
+    assert "Expected today 2:00pm ·" in queue and "with Kim Worker · Booked" in queue
     assert 'id="match-' in client.get("/staff/queue").get_data(as_text=True)  # the one-step Match button
     response = client.post(f"/staff/tickets/{ticket.id}/appointment", data={"appointment": booked.id})
     assert response.status_code == 303

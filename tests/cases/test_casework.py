@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from kiosk.cases import eligibility, services as casework, visits
+from kiosk.cases import bookings, eligibility, services as casework, visits
 from kiosk.cases.models import Appointment, Case, ContactEntry, SafetyFlag
 from kiosk.errors import BadInput, StaleRecord
 from kiosk.dropin.models import Room, Ticket
@@ -151,7 +151,7 @@ def test_a_visit_without_a_note_still_goes_in_the_log(worker):
 
 def test_a_matched_appointment_becomes_an_appointment_contact_and_is_marked_seen(worker):
     case = make_case()
-    booked = casework.add_appointment(case.id, worker, datetime(2026, 11, 23, 14, 0), None, worker)
+    booked = bookings.book(case.id, worker, datetime(2026, 11, 23, 14, 0), worker)
     ticket = make_ticket(visit_for="appointment")
     visits.match_appointment(ticket.id, booked.id, worker)
     assert Appointment.get_by_id(booked.id).status == "arrived"
@@ -163,7 +163,7 @@ def test_a_matched_appointment_becomes_an_appointment_contact_and_is_marked_seen
 
 def test_matching_makes_an_appointment_ticket_that_is_called_before_walk_ins(worker, clock):
     case = make_case()
-    booked = casework.add_appointment(case.id, worker, datetime(2026, 11, 23, 14, 0), None, worker)
+    booked = bookings.book(case.id, worker, datetime(2026, 11, 23, 14, 0), worker)
     walk_in = make_ticket(name="First")
     clock.shift(timedelta(minutes=5))
     arrived = make_ticket(name="Second")

@@ -3,7 +3,7 @@ queue once a day per person and case, without a query per case."""
 from datetime import date, datetime, timezone
 
 from kiosk.audit import AuditEvent
-from kiosk.cases import services as casework, visits
+from kiosk.cases import bookings, services as casework, visits
 from kiosk.dropin.live import poll_key
 from kiosk.dropin.models import Room
 from kiosk.dropin.queue import move
@@ -96,7 +96,7 @@ def test_the_full_queue_page_and_its_appointments_are_recorded_too(client, auth)
     worker = make_staff("keyworker")
     linked, booked = make_case(name="Alex Morgan"), make_case(name="Bo Reid")
     link(linked, worker, name="Al")
-    casework.add_appointment(booked.id, worker, datetime(2026, 11, 23, 14, 0), None, worker)
+    bookings.book(booked.id, worker, datetime(2026, 11, 23, 14, 0), worker)
     auth.login("reception", username="rhona")
     assert f"Bo ({booked.reference}) with" in text(client.get("/staff/queue"))  # today's appointments name cases too
     client.get("/staff/queue/live?v=stale")

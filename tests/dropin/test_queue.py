@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.cases import services as casework
+from kiosk.cases import bookings, services as casework
 from kiosk.cases import visits
 from kiosk.dropin import live
 from kiosk.dropin.models import Room, Ticket
@@ -172,7 +172,7 @@ def test_an_arrived_appointment_goes_to_its_own_keyworker_s_call_next(app, clock
     clock.shift(timedelta(minutes=1))
     arrived = make_ticket(visit_for="appointment", name="Booked")
     case = make_case()
-    booked = casework.add_appointment(case.id, worker, STORED.MID_SESSION, None, worker)
+    booked = bookings.book(case.id, worker, STORED.MID_SESSION, worker)
     visits.match_appointment(arrived.id, booked.id, worker)
     # The other keyworker's Call next passes the appointment over and takes the walk-in.
     assert call_next(working_session(), other).id == walk_in.id

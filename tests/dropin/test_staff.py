@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.cases import services as casework
+from kiosk.cases import bookings, services as casework
 from kiosk.dropin.models import DropInSession, Room, Ticket
 from kiosk.dropin.queue import move
 
@@ -299,7 +299,7 @@ def test_no_room_or_appointment_is_chosen_for_reception_by_default(client, auth)
     make_ticket(visit_for="appointment")
     worker = make_staff("keyworker")
     case = make_case()
-    casework.add_appointment(case.id, worker, STORED.MID_SESSION, None, worker)
+    bookings.book(case.id, worker, STORED.MID_SESSION, worker)
     queue = client.get("/staff/queue").get_data(as_text=True)
     assert "selected" not in queue.split('id="waiting-table"')[1].split("</table>")[0]
     assert '<option value="">Room…</option>' in queue and '<option value="">Which appointment?</option>' in queue

@@ -4,7 +4,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.cases.services import add_appointment, create_case
+from kiosk.cases import bookings
+from kiosk.cases.services import create_case
 from kiosk.clock import utcnow
 from kiosk.people.accounts import create_user
 
@@ -162,7 +163,7 @@ def test_the_queue_fits_a_portrait_tablet_and_a_phone(pages, server, size):
         # Today's appointments put a match list on the appointment's row: the widest row there is.
         worker = create_user("aileen", "Aileen MacLeod", "keyworker", "correct horse battery")
         case = create_case({"name": "Christopher Boyle-Fitzgerald"}, worker)
-        add_appointment(case.id, worker, utcnow() + timedelta(minutes=30), None, worker)
+        bookings.book(case.id, worker, utcnow() + timedelta(minutes=30), worker)
     reception = pages.staff_page("rab", "reception", **RECEPTION_SIZES[size])
     reception.select_option(f"#room-{waiting[0].id}", label="Room 2")
     reception.click(f"#queue-call-{waiting[0].id}")

@@ -83,6 +83,26 @@ def test_kiosk_steps(demo, module_pages, orientation):
     _no_names(kiosk)
 
 
+def test_the_throughcare_year(demo, module_pages):
+    """The releases list and a case with bookings, referrals, travel help and ratings, as a keyworker sees them."""
+    worker = module_pages.staff_page("manager", "manager", password=DEMO_PASSWORD)
+    worker.goto("/cases/releases")
+    expect(worker.locator("tbody tr", has_text="Ryan Docherty")).to_contain_text("Nothing planned")
+    expect(worker.locator("tbody tr", has_text="Steven McAllister")).not_to_contain_text("Nothing planned")
+    _no_sideways_scroll(worker)
+    screenshot(worker, "releases", full_page=True)
+
+    worker.goto("/cases/")
+    worker.fill("input[name=q]", "GTC-0104")
+    worker.keyboard.press("Enter")
+    worker.get_by_role("link", name="GTC-0104").first.click()
+    expect(worker.locator("#bookings")).to_contain_text("Gate pick-up")
+    expect(worker.locator("#referrals")).to_be_visible()
+    expect(worker.locator("#travel")).to_contain_text("HMP Barlinnie")
+    _no_sideways_scroll(worker)
+    screenshot(worker, "case-throughcare", full_page=True)
+
+
 def _no_sideways_scroll(page):
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"

@@ -60,8 +60,8 @@ def test_markup_in_a_case_and_everything_added_to_it_is_escaped(client):
                 f"/cases/{case.id}/plan/{case.plan_items.get().id}", "/cases/?q=onerror", "/cases/search?q=script"):
         assert_escaped(client.get(url))
 
-    closing = {**CASE_FORM, "name": "Alex", "status": "closed", "closed_reason": MARKUP, "version": "1",
-               "keyworker": str(worker.id)}
+    closing = {**CASE_FORM, "name": "Alex", "status": "closed", "close_outcome": "other", "closed_reason": MARKUP,
+               "version": "1", "keyworker": str(worker.id)}
     assert client.post(f"/cases/{case.id}/edit", data=closing).status_code == 303
     assert_escaped(client.get(f"/cases/{case.id}"))
 

@@ -5,9 +5,10 @@ anything else (a page, a redirect elsewhere, a 400 for an empty form, a 409)
 means it got past the door. Signing out always ends on the sign-in page, so
 there it counts as let in when it ended a session on the server.
 """
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from kiosk.cases import bookings, referrals
 from kiosk.cases import services as casework
 from kiosk.dropin import devices
 from kiosk.db import database
@@ -70,11 +71,18 @@ RULES = {
     "cases.add_appointment": STAFF,
     "cases.add_plan_item": CASEWORK,
     "cases.plan_item": CASEWORK,
+    "cases.rate_plan_item": CASEWORK,
     "cases.add_contact": CASEWORK,
     "cases.add_flag": CASEWORK,
     "cases.clear_flag": CASEWORK,
     "cases.caseload": CASEWORK,
     "cases.reviews": CASEWORK,
+    "cases.make_referral": CASEWORK,
+    "cases.referral_status": CASEWORK,
+    "cases.record_travel_help": CASEWORK,
+    "cases.settle_booking": STAFF,  # office appointments; outreach and Done are refused inside for reception
+    "cases.mark_expected": CASEWORK,
+    "cases.releases_list": CASEWORK,
     "admin.audit_log": MANAGER,
     "admin.audit_csv": MANAGER,
     "admin.device_list": MANAGER,
@@ -88,6 +96,9 @@ RULES = {
     "admin.staff_end_sessions": MANAGER,
     "admin.staff_reset_password": MANAGER,
     "admin.staff_reset_two_factor": MANAGER,
+    "admin.partner_list": MANAGER,
+    "admin.partner_add": MANAGER,
+    "admin.partner_active": MANAGER,
 }
 
 
@@ -103,6 +114,7 @@ def world(app):
     worker = make_staff("keyworker", "kim")
     case = make_case(keyworker=worker)
     ticket = make_ticket(name="Sam")
+    partner = referrals.add_partner("Clyde Housing Advice", "accommodation", None, worker)
     args = {
         "ticket_id": ticket.id, "token": ticket.token, "case_id": case.id, "filename": "js/live.js",
         "item_id": casework.add_plan_item(case.id, {"area": "health", "goal": "See a GP"}, worker).id,
@@ -110,10 +122,12 @@ def world(app):
         "member_id": casework.add_family_member(case.id, {"name": "Mary", "relationship": "Mother"}, worker).id,
         "user_id": make_staff("reception", "target").id,  # a colleague the manager acts on
         "device_id": devices.enrol("Spare display", "display", None)[0].id,
+        "partner_id": partner.id,
+        "referral_id": referrals.make_referral(case.id, partner.id, None, date(2026, 11, 23), None, worker).id,
         # A fresh one-time link for each request, so each can really be used.
         "code": lambda: devices.make_link("Screen", "display", None)[1],
     }
-    casework.add_appointment(case.id, worker, datetime(2026, 11, 23, 14, 0), None, worker)
+    args["booking_id"] = bookings.book(case.id, worker, datetime(2026, 11, 23, 14, 0), worker).id
     browsers = {role: app.test_client() for role in ROLES}
     enrol_device("kiosk", browsers["kiosk"])
     enrol_device("display", browsers["display"])

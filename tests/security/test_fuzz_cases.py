@@ -1,15 +1,20 @@
 """Fuzzing the case pages: a case, its action plan, contacts, family, appointments and safety flags,
 and finding one (the rules are in tests/security/test_fuzz.py's docstring)."""
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from hypothesis import strategies as st
 
 from kiosk.cases.models import (
-    CASE_STATUSES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES, ActionPlanItem, Case,
+    CASE_STATUSES, CLOSE_OUTCOMES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS, PLAN_STATUSES, RATINGS,
+    REFERRAL_SOURCES, ActionPlanItem, Case, PlanRating,
 )
 from kiosk.people.models import StaffUser
 from kiosk.dropin.models import Ticket
+from kiosk.cases import bookings, referrals
+from kiosk.cases.bookings import SETTLED
+from kiosk.cases.models import APPOINTMENT_STATUSES, BOOKING_KINDS, CONFERENCE_ATTENDEES, Appointment
+from kiosk.cases.models import APVS_HELP, PAID_BY, REFERRAL_STATUSES, FamilyMember, Partner, Referral, TravelHelp
 
 from ..factories import make_case
 from ..fuzz_strategies import choice, day, hhmm, known_or_any, local_datetime, person, phone, pick, reference, words
@@ -31,7 +36,7 @@ def case_fields(w, casework=True):
             "statutory_order": st.sampled_from(["no", "no", "yes", ""]), "release_date": day(date(2020, 1, 1)),
             "release_date_confirmed": st.just("y"), "referral_source": choice(REFERRAL_SOURCES),
             "referral_date": day(date(2020, 1, 1)), "consent_date": day(date(2020, 1, 1)),
-            "status": choice(CASE_STATUSES), "closed_reason": words(200),
+            "status": choice(CASE_STATUSES), "closed_reason": words(200), "close_outcome": choice(CLOSE_OUTCOMES),
             "keyworker": pick(w.ids(StaffUser, StaffUser.role.in_(("keyworker", "manager"))) + [0]).map(str),
         })
     return fields
@@ -43,33 +48,83 @@ def case_version(w):
 
 def plan_fields(w):
     return {"area": choice(PLAN_AREAS), "goal": words(1000), "actions": words(2000), "owner": person(100),
-            "status": choice(PLAN_STATUSES), "review_date": day(date(2020, 1, 1)),
+            "status": choice(PLAN_STATUSES), "review_date": day(date(2020, 1, 1)), "rating": rating(),
             "version": pick({str(i.version) for i in ActionPlanItem.select(ActionPlanItem.version)} or {"1"})}
+
+
+def rating():
+    return st.sampled_from([str(score) for score in RATINGS])
+
+
+def outcomes_are_valid(w, response):
+    """Only a closed case has an outcome, one of the list; every rating is one of the five steps."""
+    assert not Case.select().where(Case.close_outcome.is_null(False)
+                                   & (Case.close_outcome.not_in(list(CLOSE_OUTCOMES)) | (Case.status != "closed"))
+                                   ).exists()
+    assert not PlanRating.select().where(PlanRating.score.not_in(list(RATINGS))).exists()
 
 
 CASE_ID = {"case_id": INT_PATHS["case_id"]}
 
+
+def booking_fields(w, office_only=False):
+    kinds = {"office": ""} if office_only else {**BOOKING_KINDS, "": ""}
+    return {
+        "kind": choice(kinds), "keyworker": pick(w.ids(StaffUser, StaffUser.role.in_(("keyworker", "manager")))).map(str),
+        # Today (23 Nov 2026) on, and now and then a day just gone, which is refused.
+        "day": st.one_of(day(date(2026, 11, 23), date(2027, 3, 1)), day(date(2026, 11, 23), date(2027, 3, 1)),
+                         day(date(2026, 11, 1), date(2026, 11, 22))), "time": hhmm(), "note": words(200),
+        "prison": st.sampled_from(["HMP Barlinnie", "", " "]) | words(100), "place": words(200),
+        "attendees": st.lists(choice({**CONFERENCE_ATTENDEES, "judge": ""}), max_size=3)}
+
+
+def outreach_booked(w):
+    """A pre-release visit and an office appointment still to happen (the world has an office one only)."""
+    case = w.ids(Case)[0]
+    bookings.book(case, w.keyworker, datetime(2026, 12, 2, 10, 0), w.keyworker, kind="prison_visit",
+                  prison="HMP Barlinnie")
+
+
+def bookings_are_valid(w, response):
+    """Every booking is of a kind the app offers with what that kind needs; one done has its contact."""
+    for b in Appointment.select():
+        assert b.kind in BOOKING_KINDS and b.status in APPOINTMENT_STATUSES, (b.kind, b.status)
+        assert b.kind not in ("prison_visit", "gate_pickup") or (b.prison or "").strip(), b.id
+        assert b.kind != "gate_pickup" or (b.place or "").strip(), b.id
+        assert (b.status == "done") == (b.contact_id is not None), b.id
+        assert b.status not in ("missed", "cancelled") or (b.reason or "").strip(), b.id
+
 POST_SPECS = [
     p("cases.new", "keyworker", fields=lambda w: {**case_fields(w), "reference": reference()},
-      query=lambda w: {"ticket": known_or_any(w.ids(Ticket))}),
+      query=lambda w: {"ticket": known_or_any(w.ids(Ticket))}, after=outcomes_are_valid),
     p("cases.new[reception]", "reception",
       fields=lambda w: {**case_fields(w, casework=False), "reference": reference()},
       query=lambda w: {"ticket": known_or_any(w.ids(Ticket))}),
-    p("cases.edit", "keyworker", path=CASE_ID, fields=lambda w: {**case_fields(w), "version": case_version(w)}),
+    p("cases.edit", "keyworker", path=CASE_ID, fields=lambda w: {**case_fields(w), "version": case_version(w)},
+      after=outcomes_are_valid),
     p("cases.edit[reception]", "reception", path=CASE_ID,
       fields=lambda w: {**case_fields(w, casework=False), "version": case_version(w)}),
     p("cases.add_plan_item", "keyworker", path=CASE_ID, fields=plan_fields),
-    p("cases.plan_item", "keyworker", path={**CASE_ID, "item_id": INT_PATHS["item_id"]}, fields=plan_fields),
+    p("cases.plan_item", "keyworker", path={**CASE_ID, "item_id": INT_PATHS["item_id"]}, fields=plan_fields,
+      after=outcomes_are_valid),
+    p("cases.rate_plan_item", "keyworker", path={**CASE_ID, "item_id": INT_PATHS["item_id"]},
+      fields=lambda w: {"score": rating()}, after=outcomes_are_valid),
     p("cases.add_contact", "keyworker", path=CASE_ID, fields=lambda w: {
         "kind": choice(CONTACT_KINDS), "happened_at": local_datetime(), "summary": words(4000)}),
     p("cases.add_family_member", "reception", path=CASE_ID, fields=lambda w: {
         "name": person(100), "relationship": st.sampled_from(["Mother", "Partner", "Son", "Friend"]) | words(60),
         "phone": phone(), "address": words(500), "consent_date": day(date(2020, 1, 1))}),
-    p("cases.add_appointment", "reception", path=CASE_ID, fields=lambda w: {
-        "keyworker": pick(w.ids(StaffUser, StaffUser.role.in_(("keyworker", "manager")))).map(str),
-        # Today (23 Nov 2026) on, and now and then a day just gone, which is refused.
-        "day": st.one_of(day(date(2026, 11, 23), date(2027, 3, 1)), day(date(2026, 11, 23), date(2027, 3, 1)),
-                         day(date(2026, 11, 1), date(2026, 11, 22))), "time": hhmm(), "note": words(200)}),
+    p("cases.add_appointment", "reception", path=CASE_ID, fields=lambda w: booking_fields(w, office_only=True)),
+    p("cases.add_appointment[keyworker]", "keyworker", path=CASE_ID, fields=booking_fields, after=bookings_are_valid),
+    p("cases.settle_booking", "keyworker", setup=outreach_booked, after=bookings_are_valid,
+      path={"booking_id": lambda w: known_or_any(w.ids(Appointment))}, fields=lambda w: {
+          "status": choice({**SETTLED, "seen": "Seen", "booked": "Booked"}), "summary": words(4000),
+          "reason": words(200)}),
+    p("cases.settle_booking[reception]", "reception", setup=outreach_booked, after=bookings_are_valid,
+      path={"booking_id": lambda w: known_or_any(w.ids(Appointment))}, fields=lambda w: {
+          "status": choice(SETTLED), "summary": words(4000), "reason": words(200)}),
+    p("cases.mark_expected", "keyworker", path=CASE_ID, fields=lambda w: {
+        "day": day(date(2026, 11, 1), date(2027, 3, 1)), "clear": st.sampled_from(["", "1"])}),
     p("cases.add_flag", "keyworker", path=CASE_ID, fields=lambda w: {
         "kind": choice(FLAG_KINDS), "other_reference": st.sampled_from(["GTC-0001", "GTC-0002", "gtc-0002 "]),
         "note": words(200)}),
@@ -85,6 +140,48 @@ GET_SPECS = [
     get("cases.edit", "keyworker", path=CASE_ID),
     get("cases.plan_item", "keyworker", path={**CASE_ID, "item_id": INT_PATHS["item_id"]}),
     get("cases.family_member", "keyworker", path={"member_id": INT_PATHS["member_id"]}),
+]
+
+
+# --- referrals to partners, the partner list, prison-visit travel help --------------------------
+
+def partners_and_a_referral(w):
+    """Two partners, one no longer offered, and a referral (the world itself has none)."""
+    housing = referrals.add_partner("Clyde Housing Advice", "accommodation", "0141 496 0101", w.manager)
+    closed = referrals.add_partner("Govan Recovery Hub", "drugs_alcohol", None, w.manager)
+    referrals.set_partner_active(closed.id, False, w.manager)
+    referrals.make_referral(w.ids(Case)[0], housing.id, None, date(2026, 11, 20), "Homeless application", w.keyworker)
+
+
+def referral_values_are_valid(w, response):
+    """What fuzz_world's rules do not know: the referral and travel codes stored are ones the app offers."""
+    assert not Referral.select().where(Referral.status.not_in(list(REFERRAL_STATUSES))
+                                       | Referral.area.not_in(list(PLAN_AREAS))).exists()
+    assert not Partner.select().where(Partner.area.not_in(list(PLAN_AREAS))).exists()
+    assert not TravelHelp.select().where(TravelHelp.apvs.not_in(list(APVS_HELP))
+                                         | TravelHelp.paid_by.not_in(list(PAID_BY))
+                                         | (TravelHelp.cost_pence < 0) | (TravelHelp.cost_pence > 1_000_000)).exists()
+
+
+MONEY = st.one_of(st.decimals(-10, 12000, places=2).map(str), st.sampled_from(["£23.40", "1,200", "0", "7.5", ""]))
+
+POST_SPECS += [
+    p("cases.make_referral", "keyworker", path=CASE_ID, setup=partners_and_a_referral, after=referral_values_are_valid,
+      fields=lambda w: {"partner": pick(w.ids(Partner)).map(str), "area": choice({"", *PLAN_AREAS}),
+                        "made_on": day(date(2026, 1, 1), date(2026, 11, 24)), "note": words(200)}),
+    p("cases.referral_status", "keyworker", setup=partners_and_a_referral, after=referral_values_are_valid,
+      path={**CASE_ID, "referral_id": lambda w: known_or_any(w.ids(Referral))},
+      fields=lambda w: {"status": choice(REFERRAL_STATUSES)}),
+    p("cases.record_travel_help", "keyworker", path=CASE_ID, after=referral_values_are_valid, fields=lambda w: {
+        "family_member": pick(w.ids(FamilyMember) + [0]).map(str),
+        "prison": st.sampled_from(["HMP Barlinnie", "HMP Low Moss", "HMP Greenock"]) | words(100),
+        "visit_date": day(date(2025, 12, 1), date(2027, 12, 31)), "apvs": choice(APVS_HELP), "travel": words(200),
+        "cost": MONEY, "paid_by": choice(PAID_BY)}),
+    p("admin.partner_add", "manager", setup=partners_and_a_referral, after=referral_values_are_valid,
+      fields=lambda w: {"name": st.sampled_from(["Clyde Housing Advice", "Riverside Health"]) | person(100),
+                        "area": choice(PLAN_AREAS), "phone": phone()}),
+    p("admin.partner_active", "manager", setup=partners_and_a_referral,
+      path={"partner_id": lambda w: known_or_any(w.ids(Partner))}, fields=lambda w: {"active": choice(["yes", "no"])}),
 ]
 
 

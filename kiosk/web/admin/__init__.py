@@ -1,5 +1,5 @@
-"""Manager pages: staff accounts, enrolled devices, the audit log."""
-from . import audit_log, devices, staff
+"""Manager pages: staff accounts, enrolled devices, partner organisations, the audit log."""
+from . import audit_log, devices, partners, staff
 from .blueprint import bp
 
-__all__ = ["audit_log", "bp", "devices", "staff"]
+__all__ = ["audit_log", "bp", "devices", "partners", "staff"]

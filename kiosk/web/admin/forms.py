@@ -14,8 +14,9 @@ ACTIONS = {"": "Any", "view": "View", "create": "Create", "update": "Update", "s
            "change password": "Password change", "reset password": "Password reset", "create staff": "Staff added",
            "change role": "Role change", "switch off staff": "Staff switched off", "switch on staff": "Staff switched on",
            "end sessions": "Sessions ended", "enrol device": "Device enrolled", "revoke device": "Device revoked",
+           "change partners": "Partner list changed",
            "purge": "Retention purge"}
-OBJECT_TYPES = {"": "Any", "Case": "Case", "StaffUser": "Staff account", "Device": "Device"}
+OBJECT_TYPES = {"": "Any", "Case": "Case", "StaffUser": "Staff account", "Device": "Device", "Partner": "Partner"}
 
 
 class AuditFilterForm(FlaskForm):

@@ -1,5 +1,5 @@
 """Case records for signed-in staff: the case pages and the throughcare work around them."""
-from . import routes
+from . import bookings, referrals, routes
 from .blueprint import bp
 
-__all__ = ["bp", "routes"]
+__all__ = ["bookings", "bp", "referrals", "routes"]

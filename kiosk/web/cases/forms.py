@@ -3,13 +3,17 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField,
+    BooleanField, DateField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from ...cases.bookings import SETTLED
+from ...cases.services import CLOSED_ITEM_RATED, CLOSING_NEEDS_RATING, RATING_NEEDED
 from ...cases.models import (
-    CASE_STATUSES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES,
+    BOOKING_KINDS, CASE_STATUSES, CLOSE_OUTCOMES, CONFERENCE_ATTENDEES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS,
+    OPEN_PLAN_STATUSES, PLAN_AREAS, PLAN_STATUSES, RATINGS, REFERRAL_SOURCES,
 )
 from ...people.models import StaffUser
 
@@ -63,13 +67,22 @@ class CaseForm(FlaskForm):
     referral_date = _date("Referral date")
     consent_date = _date("Consent to support given on")
     status = SelectField("Status", choices=CASE_STATUSES)
+    # validate_close_outcome checks the choice: an open case sends none, and WTForms' own check would object.
+    close_outcome = RadioField("How the case ended (when closed)", choices=CLOSE_OUTCOMES, validate_choice=False)
     # No Optional(): it would stop the chain on an empty box before validate_closed_reason could object.
-    closed_reason = StringField("Reason for closing", validators=[Length(max=200)])
+    closed_reason = StringField("Note (optional)", validators=[Length(max=200)])
     keyworker = SelectField("Keyworker", coerce=int, validate_choice=True)
 
+    def validate_close_outcome(self, field):
+        # Cases closed before outcomes existed have a reason alone: they need an outcome once saved closed again.
+        if self.status.data == "closed" and not field.data:
+            raise ValidationError("Choose how the case ended.")
+        if field.data and field.data not in CLOSE_OUTCOMES:
+            raise ValidationError("Choose how the case ended from the list.")
+
     def validate_closed_reason(self, field):
-        if self.status.data == "closed" and not (field.data or "").strip():
-            raise ValidationError("Say why the case is closed.")
+        if self.status.data == "closed" and self.close_outcome.data == "other" and not (field.data or "").strip():
+            raise ValidationError("Say in the note how the case ended.")
 
     def case_data(self):
         """The submitted values as the Case model holds them; fields removed for a role are left out."""
@@ -84,6 +97,8 @@ class CaseForm(FlaskForm):
                 value = yes_no(value)
             elif name == "keyworker":
                 value = StaffUser.get_or_none(StaffUser.id == value) if value else None
+            elif name == "close_outcome":
+                value = value if value and self.status.data == "closed" else None
             data[name] = value
         return data
 
@@ -91,11 +106,11 @@ class CaseForm(FlaskForm):
 CASE_FORM_FIELDS = ("name", "preferred_name", "date_of_birth", "phone", "address", "contact_preference",
                     "establishment", "sentence_under_four_years", "statutory_order", "release_date",
                     "release_date_confirmed", "referral_source", "referral_date", "consent_date", "status",
-                    "closed_reason", "keyworker")
+                    "closed_reason", "close_outcome", "keyworker")
 TEXT_FIELDS = ("name", "preferred_name", "phone", "address", "establishment", "closed_reason")
 CASEWORK_ONLY = ("establishment", "sentence_under_four_years", "statutory_order", "release_date",
                  "release_date_confirmed", "referral_source", "referral_date", "consent_date", "status",
-                 "closed_reason", "keyworker")
+                 "closed_reason", "close_outcome", "keyworker")
 
 
 class PlanItemForm(FlaskForm):
@@ -106,11 +121,37 @@ class PlanItemForm(FlaskForm):
     owner = StringField("Who does them", validators=[Optional(), Length(max=100)])
     status = SelectField("Status", choices=PLAN_STATUSES)
     review_date = _date("Review date")
+    # Asked on the item's own page, when it is saved: needed to close the item, optional at a review.
+    rating = RadioField("Where are they now?", choices={str(k): v for k, v in RATINGS.items()},
+                        validate_choice=False)
+    previous_status = None  # the saved item's status, set by the view: whether this save closes the item
+
+    def validate_rating(self, field):
+        if field.data and field.data not in RATING_VALUES:
+            raise ValidationError(RATING_NEEDED)
+        if self.previous_status is None:
+            return  # a new item
+        was_open, stays_open = self.previous_status in OPEN_PLAN_STATUSES, self.status.data in OPEN_PLAN_STATUSES
+        if was_open and not stays_open and not field.data:
+            raise ValidationError(CLOSING_NEEDS_RATING)
+        if field.data and not was_open and not stays_open:
+            raise ValidationError(CLOSED_ITEM_RATED)
 
     def item_data(self):
         return {"area": self.area.data, "goal": self.goal.data.strip(), "actions": (self.actions.data or "").strip() or None,
                 "owner": (self.owner.data or "").strip() or None, "status": self.status.data,
                 "review_date": self.review_date.data}
+
+    def score(self):
+        return int(self.rating.data) if self.rating.data else None
+
+
+RATING_VALUES = [str(k) for k in RATINGS]
+
+
+class PlanRatingForm(FlaskForm):
+    """The quick rating: five submit buttons, each sending its own score."""
+    score = StringField(validators=[AnyOf(RATING_VALUES, message=RATING_NEEDED)])
 
 
 class ContactForm(FlaskForm):
@@ -130,14 +171,108 @@ class FamilyForm(FlaskForm):
     consent_date = _date("Their consent given on")
 
 
-class AppointmentForm(FlaskForm):
+class BookingForm(FlaskForm):
+    """An office appointment or outreach; which details each kind needs is checked by the service."""
+    # Left out, it is an office appointment (reception's form has no choice to make).
+    kind = RadioField("What", choices=BOOKING_KINDS, default="office", validate_choice=True)
     keyworker = SelectField("With", coerce=int)
     day = _date("Date", required=True)
     time = TimeField("Time", validators=[InputRequired(message="Enter the time.")])
+    prison = StringField("Prison", validators=[Optional(), Length(max=100)])
+    place = StringField("Where (meeting point or venue)", validators=[Optional(), Length(max=200)])
+    attendees = SelectMultipleField("Who attends", choices=CONFERENCE_ATTENDEES, validators=[Optional()],
+                                    invalid_choice_message="Choose who attends from the list.",
+                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     note = StringField("Note", validators=[Optional(), Length(max=200)])
+
+
+class SettleBookingForm(FlaskForm):
+    status = SelectField("How it went", choices=SETTLED)
+    summary = TextAreaField("What happened (goes in the contact log)", validators=[Optional(), Length(max=4000)])
+    reason = StringField("Why", validators=[Optional(), Length(max=200)])
+
+
+class ExpectedForm(FlaskForm):
+    day = _date("Expected in on")
 
 
 class FlagForm(FlaskForm):
     kind = SelectField("Flag", choices=FLAG_KINDS)
     other_reference = StringField("Keep apart from (case reference)", validators=[Optional(), Length(max=20)])
     note = StringField("Note", validators=[Optional(), Length(max=200)])
+
+
+# --- referrals out and prison-visit travel help (issue 14) ----------------------------------------
+# Imported here, not at the top, so these forms stay one block at the end of the module.
+from decimal import Decimal, InvalidOperation  # noqa: E402
+
+from ...cases.models import APVS_HELP, PAID_BY, REFERRAL_STATUSES  # noqa: E402
+
+MONEY_MESSAGE = "Enter the cost in pounds, for example 23.40."
+
+
+def _record_id(value):
+    """A record chosen from a list by its id (0 where the list offers "none"); anything else is -1, which
+    matches no record, so the service refuses it plainly (a number too big for the database would
+    otherwise reach the query)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return number if 0 <= number < 2**31 else -1
+
+
+class PoundsField(StringField):
+    """Money typed in pounds (23.40, £23.40, 1,200), held in `pence`; the box keeps what was typed."""
+    pence = None
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.pence = None
+        text = (self.data or "").replace("£", "").replace(",", "").strip()
+        if not text:
+            return
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(MONEY_MESSAGE) from None
+        if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= 10**9:
+            raise ValueError(MONEY_MESSAGE)
+        self.pence = int(amount * 100)
+
+
+def _required_date(label, id):
+    """_date(), with an id of its own: the case page holds many forms, and a label must find its box."""
+    field = _date(label, required=True)
+    field.kwargs["id"] = id
+    return field
+
+
+class ReferralForm(FlaskForm):
+    # The service says plainly when a partner is unknown or no longer taking referrals.
+    partner = SelectField("Partner", coerce=_record_id, validate_choice=False, id="referral-partner")
+    area = SelectField("Action plan area", choices={"": "The partner's own area", **PLAN_AREAS},
+                       validate_choice=False, id="referral-area")
+    made_on = _required_date("Date made", "referral-made-on")
+    note = StringField("Note", validators=[Optional(), Length(max=200)], id="referral-note")
+
+
+class ReferralStatusForm(FlaskForm):
+    status = SelectField("Status", choices=REFERRAL_STATUSES, validate_choice=False)
+
+
+class TravelHelpForm(FlaskForm):
+    family_member = SelectField("Who is visiting", coerce=_record_id, validate_choice=False, id="travel-who")
+    prison = StringField("Prison", validators=[DataRequired(message="Enter the prison being visited."),
+                                               Length(max=100)], id="travel-prison")
+    visit_date = _required_date("Visit date", "travel-visit-date")
+    apvs = SelectField("Assisted Prison Visits Scheme", choices=APVS_HELP, validate_choice=False, id="travel-apvs")
+    travel = StringField("Travel arranged", validators=[Optional(), Length(max=200)], id="travel-arranged")
+    cost = PoundsField("Cost in pounds", validators=[Optional(), Length(max=20)], id="travel-cost")
+    paid_by = SelectField("Paid by", choices={"": "Nobody yet, or not known", **PAID_BY}, validate_choice=False,
+                          id="travel-paid-by")
+
+    def travel_data(self):
+        return {"family_member_id": self.family_member.data or None, "prison": self.prison.data,
+                "visit_date": self.visit_date.data, "apvs": self.apvs.data, "travel": self.travel.data,
+                "cost_pence": self.cost.pence, "paid_by": self.paid_by.data or None}

@@ -1,22 +1,24 @@
 """Case records for logged-in staff. Reception sees contact details and flags; caseworkers see everything."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...cases import services as casework
 from ...cases import visits
 from ...cases.eligibility import eligibility, window_warning
-from ...cases.models import CONTACT_KINDS, FLAG_KINDS, OLD_REFERRAL_SOURCES, REFERRAL_SOURCES
+from ...cases.models import CONTACT_KINDS, FLAG_KINDS, OLD_REFERRAL_SOURCES, RATINGS, REFERRAL_SOURCES
 from ...clock import utcnow
 from ...dropin.queue import ticket_by_id
 from ...dropin.schedule import schedule
 from ...errors import BadInput, StaleRecord
 from ..access import caseworkers_only, me, staff_required
 from ..respond import valid
+from . import bookings as bookings_page
+from . import referrals as referrals_page
 from .blueprint import bp
 from .forms import (
-    CASEWORK_ONLY, AppointmentForm, CaseForm, ContactForm, FamilyForm, FlagForm, PlanItemForm, yes_no_value,
+    CASEWORK_ONLY, CaseForm, ContactForm, FamilyForm, FlagForm, PlanItemForm, PlanRatingForm, yes_no_value,
 )
 
 
@@ -113,11 +115,13 @@ def new():
 def view(case_id):
     full = sees_casework()
     context = {**casework.case_page(case_id, full), "casework": full, "flag_form": FlagForm(),
-               "family_form": FamilyForm(), "appointment_form": _appointment_form(), "flag_kinds": FLAG_KINDS,
+               "family_form": FamilyForm(), "flag_kinds": FLAG_KINDS,
                "referral_sources": {**REFERRAL_SOURCES, **OLD_REFERRAL_SOURCES}}
+    context.update(bookings_page.case_context(context["case"], full))
     if full:
         context.update(eligibility=eligibility(context["case"], _today()), plan_form=PlanItemForm(),
                        contact_form=_contact_form(), contact_kinds=CONTACT_KINDS)
+        context.update(referrals_page.case_context(context["case"]))
     return render_template("cases/view.html", **context)
 
 
@@ -166,19 +170,44 @@ def plan_item(case_id, item_id):
         item = casework.view_plan_item(case_id, item_id)
         form = PlanItemForm(obj=item)
         form.version.data = item.version
-        return render_template("cases/plan_item.html", form=form, item=item)
+        return _plan_item_page(form, item)
     item = casework.get_plan_item(case_id, item_id)
     form = PlanItemForm()
+    form.previous_status = item.status
     if form.validate():
         try:
-            casework.update_plan_item(item_id, form.item_data(), _version(form), me())
+            casework.update_plan_item(item_id, form.item_data(), _version(form), me(), score=form.score())
         except StaleRecord as stale:
             item = casework.get_plan_item(case_id, item_id)
             form.version.data = item.version
-            return render_template("cases/plan_item.html", form=form, item=item, conflict=stale.message), 409
+            return _plan_item_page(form, item, conflict=stale.message), 409
         flash("Action plan item saved.")
         return redirect(url_for("cases.view", case_id=case_id, _anchor="plan"), code=303)
-    return render_template("cases/plan_item.html", form=form, item=item), 400
+    return _plan_item_page(form, item), 400
+
+
+def _plan_item_page(form, item, **extra):
+    return render_template("cases/plan_item.html", form=form, item=item, history=casework.item_ratings(item),
+                           trend=casework.rating_trends([item.id]).get(item.id), ratings=RATINGS, **extra)
+
+
+@bp.route("/<int:case_id>/plan/<int:item_id>/rating", methods=["POST"])
+@caseworkers_only
+def rate_plan_item(case_id, item_id):
+    """The quick rating: where the person is now in an open item's area, one of five buttons."""
+    form = valid(PlanRatingForm())
+    casework.rate_plan_item(case_id, item_id, int(form.score.data), me())
+    if request.htmx:
+        # Only the item's row is swapped; it says the rating was saved.
+        item = casework.get_plan_item(case_id, item_id)
+        response = make_response(render_template(
+            "cases/_plan_item.html", item=item, case_id=case_id, ratings=RATINGS, just_rated=True,
+            trend=casework.rating_trends([item.id]).get(item.id)))
+    else:
+        flash("Rating saved.")  # flashes ride in the readable cookie: no names, no goal
+        response = redirect(url_for("cases.view", case_id=case_id, _anchor="plan"), code=303)
+    response.vary.add("HX-Request")
+    return response
 
 
 def _contact_form():
@@ -220,25 +249,6 @@ def add_family_member(case_id):
 def family_member(member_id):
     member = casework.view_family_member(member_id)
     return render_template("cases/family.html", member=member)
-
-
-def _appointment_form():
-    form = AppointmentForm()
-    form.keyworker.choices = _keyworker_choices()[1:]
-    return form
-
-
-@bp.route("/<int:case_id>/appointments", methods=["POST"])
-@staff_required
-def add_appointment(case_id):
-    form = valid(_appointment_form())
-    starts = _local_to_utc(datetime.combine(form.day.data, form.time.data))
-    if form.day.data < _today():
-        raise BadInput("That date has passed; choose today or a later day.")
-    worker = casework.keyworker(form.keyworker.data)
-    casework.add_appointment(case_id, worker, starts, (form.note.data or "").strip() or None, me())
-    flash(f"Appointment booked with {worker.display_name}.")
-    return redirect(url_for("cases.view", case_id=case_id, _anchor="appointments"), code=303)
 
 
 @bp.route("/<int:case_id>/flags", methods=["POST"])

@@ -6,7 +6,8 @@ from ...clock import utcnow
 from ...dropin import live
 from ...dropin.models import Room
 from ...dropin.queue import call_next, choose_room, current_visitor, desk_room, waiting
-from ...dropin.sessions import working_session
+from ...dropin.schedule import schedule
+from ...dropin.sessions import today_bounds, working_session
 from ...errors import Refused
 from ..access import me, staff_required
 from ..respond import done, staff_poll, valid
@@ -33,8 +34,15 @@ def desk_context():
         summary = visits.desk_summary(link.case, current, staff)
     elif link is not None:
         visits.record_desk_shown(link.case_id)  # the case's reference and name, or its family member's
+    now = utcnow()
+    mine, expected = [], []
+    if staff.sees_casework:  # their own office appointments today, and who else of theirs may come in
+        mine = [a for a in visits.todays_appointments(*today_bounds()) if a.keyworker.id == staff.id]
+        expected = visits.expected_besides(mine, schedule().local_today(now), keyworker=staff)
+        visits.record_expected_shown(visits.cases_named([], {}, mine, expected))
     return {"dropin": dropin, "room": room, "room_form": _room_form(formdata=None, room=room.id if room else None),
-            "current": current, "link": link, "summary": summary, "queue": waiting(dropin, staff), "now": utcnow()}
+            "current": current, "link": link, "summary": summary, "queue": waiting(dropin, staff), "now": now,
+            "my_appointments": mine, "expected": expected}
 
 
 @bp.route("/desk")

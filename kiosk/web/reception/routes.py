@@ -14,6 +14,7 @@ from ...dropin.models import AFTER_CLOSE, Room
 from ...dropin.queue import (
     check_in, decide_after_close, desk_room, hand_to, move, session_tickets, set_priority, ticket_by_id, waiting,
 )
+from ...dropin.schedule import schedule
 from ...dropin.sessions import close_checkin, open_extra_session, reopen_checkin, today_bounds, working_session
 from ...errors import BadInput, Refused
 from ...offices.models import current_office_id, offices_of
@@ -42,9 +43,10 @@ def queue_context():
     day_start, day_end = today_bounds()
     appointments = visits.todays_appointments(day_start, day_end)
     now = utcnow()
+    expected = visits.expected_besides(appointments, schedule().local_today(now))
     return {
-        "annotations": annotations, "alerts": alerts, "appointments": appointments,
-        "shown_cases": visits.cases_named(tickets, annotations, appointments),
+        "annotations": annotations, "alerts": alerts, "appointments": appointments, "expected": expected,
+        "shown_cases": visits.cases_named(tickets, annotations, appointments, expected),
         "open_appointments": [a for a in appointments if a.status == "booked"],
         "dropin": dropin, "waiting": waiting(dropin), "now": now, "late": expected_after_close(dropin, now),
         "ended": dropin is not None and now >= dropin.ends_at, "keyworkers": keyworkers(),
