@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from .. import audit
 from ..clock import utcnow
+from ..dropin.schedule import schedule
 from ..errors import BadInput, NotAllowed, NotFound, Refused
 from ..transactions import write_transaction
 from .models import BOOKING_KINDS, CONFERENCE_ATTENDEES, Appointment, Case, ContactEntry
@@ -73,10 +74,14 @@ def settle(booking_id, status, staff, summary=None, reason=None, now=None):
                 raise NotAllowed("Only keyworkers and managers write in the contact log.")
             if booking.kind != "office":
                 raise NotAllowed("Only keyworkers and managers record how outreach went.")
+        now = now or utcnow()
+        day = schedule().to_local(booking.starts_at).date()
+        if status in ("done", "missed") and day > schedule().local_today(now):
+            raise Refused(f"This is booked for {day:%d/%m/%Y}: say how it went on the day, or cancel it.")
         if status == "done":
             if not summary:
                 raise BadInput("Write what happened; it goes in the contact log.")
-            when = min(booking.starts_at, now or utcnow())
+            when = min(booking.starts_at, now)
             booking.contact = ContactEntry.create(case=booking.case_id, kind=CONTACT_KIND[booking.kind],
                                                   happened_at=when, summary=summary, staff=staff)
         elif not reason:

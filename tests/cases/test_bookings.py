@@ -65,7 +65,8 @@ def test_a_booking_missing_what_its_kind_needs_is_refused_and_nothing_is_saved(c
 
 def test_done_makes_a_contact_in_the_log_and_missed_or_cancelled_keep_the_reason(client, kim, clock):
     case = make_case(keyworker=kim)
-    for form in (VISIT, CONFERENCE, {**PICKUP, "day": "2026-11-23", "time": "08:00"}):
+    for form in ({**VISIT, "day": "2026-11-23", "time": "09:00"}, CONFERENCE,
+                 {**PICKUP, "day": "2026-11-23", "time": "08:00"}):
         book(client, case, kim, **form)
     visit, conference, pickup = Appointment.select().order_by(Appointment.id)
     assert client.post(f"/cases/bookings/{pickup.id}", data={"status": "done",
@@ -94,10 +95,24 @@ def test_done_makes_a_contact_in_the_log_and_missed_or_cancelled_keep_the_reason
 ])
 def test_settling_a_booking_without_what_it_needs_is_refused(client, kim, form, message):
     case = make_case(keyworker=kim)
-    book(client, case, kim, **VISIT)
+    book(client, case, kim, **{**VISIT, "day": "2026-11-23", "time": "09:00"})  # earlier today
     response = client.post(f"/cases/bookings/{Appointment.get().id}", data=form)
     assert response.status_code == 400 and message in text(response)
     assert Appointment.get().status == "booked" and ContactEntry.select().count() == 0
+
+
+@pytest.mark.parametrize("status", ["done", "missed"])
+def test_what_has_not_happened_yet_cannot_be_done_or_missed_only_cancelled(client, kim, status):
+    case = make_case(keyworker=kim)
+    book(client, case, kim, **VISIT)  # Wednesday 2 December; today is Monday 23 November
+    booking = Appointment.get()
+    response = client.post(f"/cases/bookings/{booking.id}", data={"status": status, "summary": "Went well",
+                                                                   "reason": "Not in"})
+    assert response.status_code == 409
+    assert "This is booked for 02/12/2026: say how it went on the day, or cancel it." in text(response)
+    assert Appointment.get().status == "booked" and ContactEntry.select().count() == 0
+    assert client.post(f"/cases/bookings/{booking.id}", data={"status": "cancelled",
+                                                              "reason": "Moved prison"}).status_code == 303
 
 
 def test_a_booking_is_settled_once(client, kim):

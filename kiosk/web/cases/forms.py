@@ -31,11 +31,11 @@ def _in_range(form, field):
         raise ValidationError(DATE_MESSAGE)
 
 
-def _date(label, required=False):
+def _date(label, required=False, **options):
     checks = [DataRequired(message=f"Enter the {label.lower()}.")] if required else [Optional()]
     # A date input sends yyyy-mm-dd; a browser without one lets people type dd/mm/yyyy.
     return DateField(label, validators=[*checks, _in_range], format=["%Y-%m-%d", "%d/%m/%Y"],
-                     invalid_value_message=DATE_MESSAGE)
+                     invalid_value_message=DATE_MESSAGE, **options)
 
 
 def yes_no(value):
@@ -174,16 +174,19 @@ class FamilyForm(FlaskForm):
 class BookingForm(FlaskForm):
     """An office appointment or outreach; which details each kind needs is checked by the service."""
     # Left out, it is an office appointment (reception's form has no choice to make).
-    kind = RadioField("What", choices=BOOKING_KINDS, default="office", validate_choice=True)
-    keyworker = SelectField("With", coerce=int)
-    day = _date("Date", required=True)
-    time = TimeField("Time", validators=[InputRequired(message="Enter the time.")])
-    prison = StringField("Prison", validators=[Optional(), Length(max=100)])
-    place = StringField("Where (meeting point or venue)", validators=[Optional(), Length(max=200)])
+    kind = RadioField("What", choices=BOOKING_KINDS, default="office", validate_choice=True,
+                      id="booking-kind")
+    keyworker = SelectField("With", coerce=int, id="booking-keyworker")
+    day = _date("Date", required=True, id="booking-day")
+    time = TimeField("Time", validators=[InputRequired(message="Enter the time.")], id="booking-time")
+    prison = StringField("Prison", validators=[Optional(), Length(max=100)], id="booking-prison")
+    place = StringField("Where (meeting point or venue)", validators=[Optional(), Length(max=200)],
+                        id="booking-place")
     attendees = SelectMultipleField("Who attends", choices=CONFERENCE_ATTENDEES, validators=[Optional()],
                                     invalid_choice_message="Choose who attends from the list.",
-                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    note = StringField("Note", validators=[Optional(), Length(max=200)])
+                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                    id="booking-attendees")
+    note = StringField("Note", validators=[Optional(), Length(max=200)], id="booking-note")
 
 
 class SettleBookingForm(FlaskForm):
@@ -193,7 +196,7 @@ class SettleBookingForm(FlaskForm):
 
 
 class ExpectedForm(FlaskForm):
-    day = _date("Expected in on")
+    day = _date("Expected in on", id="expected-day")
 
 
 class FlagForm(FlaskForm):
