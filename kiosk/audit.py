@@ -38,9 +38,10 @@ def record(action, obj=None, detail=None, staff=None, username=None):
         detail=(detail or "")[:300] or None, address=address)
 
 
-def record_shown(cases_or_ids, detail, once_a_day=False):
+def record_shown(cases_or_ids, detail, once_a_day=False, object_type="Case"):
     """A "view" row for each case a list put in front of the signed-in user, in one insert: a list of names
-    discloses each case as a case page does, and a count would not say whose.
+    discloses each case as a case page does, and a count would not say whose. Family records listed
+    are recorded the same way, with `object_type="FamilyMember"`.
 
     `once_a_day` is for screens that refresh themselves: each case is recorded once per person and
     local day, at the cost of one query, and nothing is written when every case is already recorded.
@@ -53,14 +54,14 @@ def record_shown(cases_or_ids, detail, once_a_day=False):
     if once_a_day:
         start, end = schedule().local_day_bounds(schedule().local_today(utcnow()))
         seen = {object_id for (object_id,) in AuditEvent.select(AuditEvent.object_id).where(
-            (AuditEvent.staff == staff) & (AuditEvent.object_type == "Case") & AuditEvent.object_id.in_(ids)
+            (AuditEvent.staff == staff) & (AuditEvent.object_type == object_type) & AuditEvent.object_id.in_(ids)
             & (AuditEvent.detail == detail) & (AuditEvent.at >= start) & (AuditEvent.at < end)).tuples()}
         ids = [case_id for case_id in ids if case_id not in seen]
         if not ids:
             return 0
     at, username = utcnow(), staff.username if staff else None
     AuditEvent.insert_many([{"at": at, "staff": staff, "username": username, "action": "view",
-                             "object_type": "Case", "object_id": case_id, "detail": detail, "address": address}
+                             "object_type": object_type, "object_id": case_id, "detail": detail, "address": address}
                             for case_id in ids]).execute()
     return len(ids)
 

@@ -39,10 +39,11 @@ def register(app):
     @app.cli.command("purge")
     @click.option("--days", type=int, default=None, help="Keep ticket names and notes this many days.")
     def purge_command(days):
-        """Remove names, notes and needs from old tickets; list long-closed cases for review."""
+        """Remove names, notes and needs from old tickets; list long-closed cases and family records whose
+        consent was withdrawn as long ago, for review."""
         days = days if days is not None else current_app.config["TICKET_RETENTION_DAYS"]
         years = current_app.config["CLOSED_CASE_REVIEW_YEARS"]
-        cleared, to_review = purge(days, years)
+        cleared, to_review, families = purge(days, years)
         click.echo(f"Cleared names, notes and needs from {cleared} tickets older than {days} days.")
         if to_review:
             click.echo(f"Closed more than {years} years ago, for review:")
@@ -50,6 +51,14 @@ def register(app):
                 click.echo(f"  {case.reference} closed {case.closed_at:%d/%m/%Y}")
         else:
             click.echo(f"No cases closed more than {years} years ago.")
+        if families:
+            # By number, not name: the command's output may end up in a log.
+            click.echo(f"Family records whose consent was withdrawn more than {years} years ago, for review:")
+            for member in families:
+                click.echo(f"  family record {member.id} (/cases/family/{member.id}) "
+                           f"withdrawn {member.consent_withdrawn_on:%d/%m/%Y}")
+        else:
+            click.echo(f"No family records with consent withdrawn more than {years} years ago.")
 
     @app.cli.command("setup-code")
     def setup_code_command():

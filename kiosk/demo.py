@@ -162,7 +162,8 @@ def _demo_cases(session, keyworkers, now):
                                 summary="Pre-release visit; agreed the plan.")
         cases[ticket_name] = case
     FamilyMember.create(case=cases["Chris"], name="Margaret Boyle", relationship="Mother", phone="0141 496 0000",
-                        consent_date=today - timedelta(days=60))
+                        consent_date=today - timedelta(days=60), link_consent_family=True, link_consent_person=True,
+                        in_custody="Christopher Boyle", prison="HMP Low Moss")
     SafetyFlag.create(case=cases["Chris"], kind="keep_apart", other_case=cases["Stevie"], note="Co-accused")
     SafetyFlag.create(case=cases["Lorraine"], kind="two_workers", note="Two workers for home visits")
     mo = Ticket.get((Ticket.session == session) & (Ticket.name == "Mo"))

@@ -1,8 +1,8 @@
 """Demo data for the throughcare year around the drop-in: ratings and an outcome, partners, referrals,
-travel help, outreach booked and done, and who is expected today."""
+families with their own logs and travel help, outreach booked and done, and who is expected today."""
 from datetime import date, datetime, time, timedelta
 
-from .cases.models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, PlanRating
+from .cases.models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyContact, FamilyMember, PlanRating
 from .cases.models import Partner, Referral, TravelHelp
 from .cases.travel import summary as travel_summary
 
@@ -62,13 +62,30 @@ def _demo_referrals_and_travel(cases, now):
                         status=status, staff=case.keyworker, updated_at=now - timedelta(days=days_ago // 2))
     stevie = cases["Stevie"]
     janet = FamilyMember.create(case=stevie, name="Janet McAllister", relationship="Partner",
-                                phone="07700 900200", consent_date=today - timedelta(days=60))
+                                phone="07700 900200", consent_date=today - timedelta(days=60), link_consent_family=True,
+                                link_consent_person=True, in_custody="Steven McAllister", prison="HMP Barlinnie")
     visit = TravelHelp.create(case=stevie, family_member=janet, prison="HMP Barlinnie",
                               visit_date=today + timedelta(days=5), apvs="claim_helped",
                               travel="bus tickets from Easterhouse", cost_pence=2340, paid_by="service",
                               staff=stevie.keyworker)
-    ContactEntry.create(case=stevie, kind="visit_travel", happened_at=now - timedelta(days=1), staff=stevie.keyworker,
-                        summary=travel_summary(visit, janet))
+    # Her conversations are in her own log, never in Steven's.
+    FamilyContact.create(family_member=janet, kind="visit_travel", happened_at=now - timedelta(days=1),
+                         staff=stevie.keyworker, summary=travel_summary(visit))
+    _demo_family_on_her_own(stevie.keyworker, now)
+
+
+def _demo_family_on_her_own(keyworker, now):
+    """A mother who comes to the drop-in for herself: her son at HMP Low Moss is not a case here."""
+    today = now.date()
+    rose = FamilyMember.create(name="Rose Duffy", relationship="Mother", phone="0141 496 0300",
+                               address="4 Kirk Road\nBishopbriggs G64 1AB", consent_date=today - timedelta(days=21),
+                               in_custody="Her son Ryan", prison="HMP Low Moss")
+    FamilyContact.create(family_member=rose, kind="drop_in", happened_at=now - timedelta(days=21), staff=keyworker,
+                         summary="First time in. Ryan was remanded last month; she has not visited yet. Explained "
+                                 "visiting, the visitors' centre and the Assisted Prison Visits Scheme.")
+    FamilyContact.create(family_member=rose, kind="phone", happened_at=now - timedelta(days=6), staff=keyworker,
+                         summary="Rang: first visit booked. Talked through the bus from Buchanan Street; she will "
+                                 "come in on Friday for help with the claim form.")
 
 
 def _demo_bookings(cases, now):

@@ -8,7 +8,7 @@ to MIGRATIONS (using playhouse.migrate) and changes the models to match.
 import re
 from contextlib import contextmanager
 
-from peewee import BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
+from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as apply
 
@@ -140,6 +140,28 @@ def _throughcare(migrator):
     database.create_tables([PlanRating, Partner, Referral, TravelHelp], safe=True)
 
 
+def _families(migrator):
+    """Families as clients in their own right: a record with or without a case, consent given and withdrawn,
+    both sides' consent to linking, who they support inside, and their own contact log."""
+    from .cases.models import Case, FamilyContact, FamilyMember
+    columns = {c.name: c for c in database.get_columns("family_member")}
+    if not columns["case_id"].null:
+        apply(migrator.drop_not_null("family_member", "case_id"))  # SQLite rebuilds the table (keys off)
+    wanted = {"consent_withdrawn_on": DateField(null=True), "link_consent_family": BooleanField(default=False),
+              "link_consent_person": BooleanField(default=False), "in_custody": CharField(max_length=100, null=True),
+              "prison": CharField(max_length=100, null=True), "updated_at": DateTimeField(default=utcnow)}
+    apply(*[migrator.add_column("family_member", name, field) for name, field in wanted.items()
+            if name not in columns])
+    if "link_consent_person" not in columns:
+        # The person named them to their keyworker; the family member agreed where their consent was recorded.
+        # Who they support is the case's person, at the case's establishment, as the case page showed.
+        person = Case.select(Case.name).where(Case.id == FamilyMember.case)
+        establishment = Case.select(Case.establishment).where(Case.id == FamilyMember.case)
+        FamilyMember.update(link_consent_person=True, link_consent_family=FamilyMember.consent_date.is_null(False),
+                            in_custody=person, prison=establishment).execute()
+    database.create_tables([FamilyContact], safe=True)
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -156,6 +178,7 @@ MIGRATIONS = [
     ("0007_after_close", _after_close),
     ("0008_search_words_out", _search_words_out),
     ("0009_throughcare", _throughcare),
+    ("0010_families", _families),
 ]
 
 

@@ -1,21 +1,29 @@
 """Keeping records no longer than needed: the purge of old tickets' free text, daily while the app runs."""
 import threading
 from datetime import timedelta
+from typing import NamedTuple
 
 from . import audit
-from .cases.models import Case
+from .cases.models import Case, FamilyMember
 from .clock import utcnow
 from .db import database
 from .dropin.models import Ticket
 from .transactions import write_transaction
 
 
+class Purged(NamedTuple):
+    cleared: int  # tickets whose names, notes and needs went
+    cases: list  # closed before the review cutoff
+    families: list  # family records whose consent was withdrawn before it
+
+
 def purge(ticket_days, case_years, now=None):
     """Remove first names, outcome notes, the needs asked for and the kiosk's request key from tickets
     older than ticket_days (a ticket's address already leads nowhere a week after its drop-in).
 
-    Closed cases older than case_years are listed for a person to review, never
-    deleted here: what to keep is a decision for the service, case by case.
+    Closed cases older than case_years, and family records whose consent was withdrawn as long ago
+    (withdrawal starts their clock), are listed for a person to review, never deleted here: what to
+    keep is a decision for the service, record by record.
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=ticket_days)
@@ -30,7 +38,10 @@ def purge(ticket_days, case_years, now=None):
     review_before = now - timedelta(days=round(365.25 * case_years))
     to_review = list(Case.select(Case.id, Case.reference, Case.closed_at)
                      .where((Case.status == "closed") & (Case.closed_at < review_before)).order_by(Case.closed_at))
-    return cleared, to_review
+    families = list(FamilyMember.select(FamilyMember.id, FamilyMember.consent_withdrawn_on)
+                    .where(FamilyMember.consent_withdrawn_on < review_before.date())
+                    .order_by(FamilyMember.consent_withdrawn_on, FamilyMember.id))
+    return Purged(cleared, to_review, families)
 
 
 def start_daily_purge(app, interval=timedelta(days=1)):

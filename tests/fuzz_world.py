@@ -11,8 +11,10 @@ from kiosk.people import two_factor
 from kiosk.cases.models import (
     APPOINTMENT_STATUSES, CASE_STATUSES, CONTACT_KINDS, CONTACT_PREFERENCES, FLAG_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES, ActionPlanItem, Appointment, Case, ContactEntry, SafetyFlag,
 )
+from kiosk.cases.models import FAMILY_CONTACT_KINDS, FamilyContact
 from kiosk.cases import bookings
-from kiosk.cases.services import add_family_member, add_flag, add_plan_item
+from kiosk.cases.families import add_family_member, withdraw_consent
+from kiosk.cases.services import add_flag, add_plan_item
 from kiosk.cases.visits import link_ticket
 from kiosk.db import database, is_sqlite
 from kiosk.dropin.devices import COOKIES, KINDS
@@ -71,7 +73,15 @@ class World:
         second = make_case(self.keyworker, name="Sam Reid", reference="GTC-0002", status="referred")
         add_plan_item(first.id, {"area": "accommodation", "goal": "A tenancy", "review_date": date(2026, 12, 1)},
                       self.keyworker)
-        member = add_family_member(first.id, {"name": "Jean Morgan", "relationship": "Mother"}, self.keyworker)
+        member = add_family_member({"name": "Jean Morgan", "relationship": "Mother", "link_consent_family": True,
+                                    "link_consent_person": True}, self.keyworker, first.id)
+        # A family record made without a case, and one whose consent was withdrawn.
+        add_family_member({"name": "Rose Duffy", "relationship": "Mother", "phone": "0141 496 0300",
+                           "consent_date": date(2026, 10, 1), "in_custody": "Her son Ryan",
+                           "prison": "HMP Low Moss"}, self.reception)
+        gone = add_family_member({"name": "Ann Kerr", "relationship": "Aunt", "consent_date": date(2026, 9, 1)},
+                                 self.reception, second.id)
+        withdraw_consent(gone.id, date(2026, 11, 2), self.reception)
         bookings.book(first.id, self.keyworker, datetime(2026, 11, 23, 14, 0), self.reception, note="Benefits")
         add_flag(first.id, "keep_apart", "Not in the waiting room together", self.keyworker, second)
         add_flag(second.id, "staff_safety", None, self.keyworker)
@@ -147,6 +157,7 @@ ALLOWED = {
     (Case, "contact_preference"): CONTACT_PREFERENCES, (Case, "referral_source"): REFERRAL_SOURCES,
     (Case, "status"): CASE_STATUSES, (ActionPlanItem, "area"): PLAN_AREAS, (ActionPlanItem, "status"): PLAN_STATUSES,
     (ContactEntry, "kind"): CONTACT_KINDS, (SafetyFlag, "kind"): FLAG_KINDS,
+    (FamilyContact, "kind"): FAMILY_CONTACT_KINDS,
     (Appointment, "status"): APPOINTMENT_STATUSES,
 }
 

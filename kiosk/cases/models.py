@@ -1,5 +1,5 @@
-"""Casework records: cases, action plans and their ratings, contact logs, family, bookings (office
-appointments and outreach), referrals to partners, prison-visit travel help, safety flags, linked tickets."""
+"""Casework records: cases, action plans and their ratings, contact logs, families (with their own consent and
+log), bookings (office appointments and outreach), referrals, prison-visit travel help, safety flags, linked tickets."""
 from peewee import (
     BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField,
 )
@@ -54,6 +54,15 @@ CONTACT_KINDS = {
     "case_conference": "Case conference",
     "liaison": "Liaison (police or another professional)",
     "visit_travel": "Prison-visit travel help",
+}
+# A family member's own contact log: their conversations, never entries in the prisoner's log.
+FAMILY_CONTACT_KINDS = {
+    "drop_in": "Drop-in",
+    "phone": "Phone",
+    "letter": "Letter",
+    "in_person": "In person",
+    "visit_travel": "Prison-visit travel help",
+    "liaison": "Liaison (prison or another professional)",
 }
 FLAG_KINDS = {"staff_safety": "Staff safety", "two_workers": "Two workers needed",
               "keep_apart": "Keep apart from another case"}
@@ -128,17 +137,47 @@ class ActionPlanItem(BaseModel):
 
 
 class FamilyMember(BaseModel):
-    case = ForeignKeyField(Case, backref="family", on_delete="CASCADE")
+    """A family member or friend of someone in custody: a client in their own right, with their own consent
+    and contact log. Their record is linked to the person's case only while both agree (families.linked_case)."""
+    case = ForeignKeyField(Case, null=True, backref="family", on_delete="CASCADE")
     name = CharField(max_length=100)
     relationship = CharField(max_length=60)
     phone = CharField(max_length=40, null=True)
     address = TextField(null=True)
     consent_date = DateField(null=True)
     created_at = DateTimeField(default=utcnow)
+    consent_withdrawn_on = DateField(null=True)  # nothing more is recorded from then; the retention clock starts
+    link_consent_family = BooleanField(default=False)  # they agree to their record being linked to the case
+    link_consent_person = BooleanField(default=False)  # and the person in custody agrees too
+    in_custody = CharField(max_length=100, null=True)  # who they support inside, in their words
+    prison = CharField(max_length=100, null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def linked(cls):
+        """The condition for records linked to their case, for queries: both agree, consent not withdrawn."""
+        return (cls.case.is_null(False) & (cls.link_consent_family == True)  # noqa: E712
+                & (cls.link_consent_person == True) & cls.consent_withdrawn_on.is_null())  # noqa: E712
+
+    @property
+    def is_linked(self):
+        return bool(self.case_id and self.link_consent_family and self.link_consent_person
+                    and self.consent_withdrawn_on is None)
 
 
 class ContactEntry(BaseModel):
     case = ForeignKeyField(Case, backref="contacts", on_delete="CASCADE")
+    happened_at = DateTimeField(index=True)
+    kind = CharField(max_length=30)
+    staff = ForeignKeyField(StaffUser, null=True, backref="+")
+    summary = TextField()
+    ticket = ForeignKeyField(Ticket, null=True, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+
+class FamilyContact(BaseModel):
+    """An entry in a family member's own contact log (FAMILY_CONTACT_KINDS)."""
+    family_member = ForeignKeyField(FamilyMember, backref="contacts", on_delete="CASCADE")
     happened_at = DateTimeField(index=True)
     kind = CharField(max_length=30)
     staff = ForeignKeyField(StaffUser, null=True, backref="+")
@@ -229,4 +268,4 @@ class TicketLink(BaseModel):
 
 
 CASE_MODELS = [Case, ActionPlanItem, FamilyMember, ContactEntry, Appointment, SafetyFlag, TicketLink,
-               PlanRating, Partner, Referral, TravelHelp]
+               PlanRating, Partner, Referral, TravelHelp, FamilyContact]

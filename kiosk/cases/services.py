@@ -1,4 +1,5 @@
-"""Casework services: cases, plans and their ratings, contacts, family, flags, search, caseloads and reviews.
+"""Casework services: cases, plans and their ratings, contacts, flags, search, caseloads and reviews
+(family records are in families.py).
 
 Each write runs in one transaction with its audit row; an edit made from an
 older version of a record is refused rather than saved over someone else's.
@@ -221,22 +222,6 @@ def add_contact(case_id, kind, happened_at, summary, staff, ticket=None):
     return entry
 
 
-def add_family_member(case_id, data, staff):
-    with write_transaction():
-        case = get_case(case_id)
-        member = FamilyMember.create(case=case, **data)
-        audit.record("update", case, f"added family member {member.id}", staff=staff)
-    return member
-
-
-def view_family_member(member_id):
-    member = FamilyMember.get_or_none(FamilyMember.id == member_id)
-    if member is None:
-        raise NotFound("There is no such family record.")
-    audit.record("view", member.case, f"family member {member.id}")
-    return member
-
-
 def add_flag(case_id, kind, note, staff, other_case=None):
     with write_transaction():
         case = get_case(case_id)
@@ -348,7 +333,10 @@ def case_by_reference(reference):
 def case_page(case_id, full):
     """Everything the case page shows, audited as one view; `full` (caseworkers) adds the plan and the log."""
     case = view_case(case_id)
-    page = {"case": case, "flags": list(case.flags.where(SafetyFlag.active)), "family": list(case.family)}
+    # Only family linked with both sides' consent are shown; the rest are counted, for caseworkers.
+    page = {"case": case, "flags": list(case.flags.where(SafetyFlag.active)),
+            "family": list(case.family.where(FamilyMember.linked()).order_by(FamilyMember.name)),
+            "unlinked_family": case.family.where(~FamilyMember.linked()).count()}
     if full:
         items = list(case.plan_items.order_by(ActionPlanItem.area, ActionPlanItem.id))
         page["plan"] = [(code, label, [i for i in items if i.area == code]) for code, label in PLAN_AREAS.items()]

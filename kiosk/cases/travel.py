@@ -1,5 +1,6 @@
 """Prison-visit travel help: the visit, the Assisted Prison Visits Scheme claim, the travel and who paid,
-each recorded with an entry in the case's contact log that says what was done."""
+each recorded with an entry that says what was done: in the case's contact log for the person, in a family
+member's own log for them (never the case's)."""
 from datetime import timedelta
 
 from peewee import JOIN
@@ -7,8 +8,9 @@ from peewee import JOIN
 from .. import audit
 from ..clock import utcnow
 from ..dropin.schedule import schedule
-from ..errors import BadInput
+from ..errors import BadInput, Refused
 from ..transactions import write_transaction
+from . import families
 from .models import APVS_HELP, PAID_BY, ContactEntry, FamilyMember, TravelHelp
 from .services import get_case
 
@@ -23,7 +25,7 @@ def pounds(pence):
     return f"£{pence // 100:,}.{pence % 100:02d}"
 
 
-def summary(record, member=None):
+def summary(record):
     """The contact log's words for a record of travel help."""
     words = [f"Travel help for a visit to {record.prison} on {record.visit_date.strftime('%d/%m/%Y')}.",
              f"Assisted Prison Visits Scheme: {APVS_HELP[record.apvs].lower()}."]
@@ -31,8 +33,7 @@ def summary(record, member=None):
               f"paid by {PAID_BY_WORDS[record.paid_by]}" if record.paid_by else ""]
     if any(travel):
         words.append("Travel: " + ", ".join(part for part in travel if part) + ".")
-    text = " ".join(words)
-    return f"Family visit ({member.name}). {text}" if member is not None else text
+    return " ".join(words)
 
 
 def _check(data):
@@ -60,7 +61,7 @@ def _check(data):
 
 
 def record_travel_help(case_id, data, staff):
-    """Record help with a prison visit, for the person or one of their family, and log it as a contact."""
+    """Record help with a prison visit, for the person or a family member linked to their case, and log it."""
     _check(data)
     with write_transaction():
         case = get_case(case_id)
@@ -70,18 +71,43 @@ def record_travel_help(case_id, data, staff):
                                               & (FamilyMember.case == case))
             if member is None:
                 raise BadInput("That family member is not on this case.")
-        record = TravelHelp.create(
-            case=case, family_member=member, prison=data["prison"].strip(), visit_date=data["visit_date"],
-            apvs=data["apvs"], travel=(data.get("travel") or "").strip() or None, cost_pence=data.get("cost_pence"),
-            paid_by=data.get("paid_by") or None, staff=staff)
+            if member.consent_withdrawn_on:
+                raise Refused(families.withdrawn_message(member))
+            if not member.is_linked:
+                raise BadInput("That family member is not linked to this case: both must consent.")
+        return _record(case, member, data, staff)
+
+
+def record_family_travel_help(member_id, data, staff):
+    """Record help with a prison visit from the family member's own record, and log it there."""
+    _check(data)
+    with write_transaction():
+        member = families.get_family_member(member_id)
+        return _record(families.linked_case(member), member, data, staff)
+
+
+def _record(case, member, data, staff):
+    record = TravelHelp.create(
+        case=case, family_member=member, prison=data["prison"].strip(), visit_date=data["visit_date"],
+        apvs=data["apvs"], travel=(data.get("travel") or "").strip() or None, cost_pence=data.get("cost_pence"),
+        paid_by=data.get("paid_by") or None, staff=staff)
+    if member is None:
         entry = ContactEntry.create(case=case, kind="visit_travel", happened_at=utcnow(), staff=staff,
-                                    summary=summary(record, member))
+                                    summary=summary(record))
         audit.record("update", case, f"added travel help {record.id} and visit_travel contact {entry.id}",
                      staff=staff)
+        return record
+    entry = families.write_contact(member, "visit_travel", utcnow(), summary(record), staff)
+    audit.record("update", member, f"added travel help {record.id} and visit_travel contact {entry.id}",
+                 staff=staff)
+    if case is not None:
+        audit.record("update", case, f"added travel help {record.id} for family member {member.id}", staff=staff)
     return record
 
 
 def case_travel_help(case):
-    """A case's travel help, latest visit first, with the family member it was for (on the audited case page)."""
+    """A case's travel help, latest visit first, with the family member it was for (on the audited case page):
+    a family member's only while they are linked to the case."""
     return list(TravelHelp.select(TravelHelp, FamilyMember).join(FamilyMember, JOIN.LEFT_OUTER)
-                .where(TravelHelp.case == case).order_by(TravelHelp.visit_date.desc(), TravelHelp.id.desc()))
+                .where((TravelHelp.case == case) & (TravelHelp.family_member.is_null() | FamilyMember.linked()))
+                .order_by(TravelHelp.visit_date.desc(), TravelHelp.id.desc()))

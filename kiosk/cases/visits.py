@@ -8,6 +8,7 @@ from ..errors import BadInput, NotFound
 from ..offices.models import current_office_id
 from ..people.models import StaffUser
 from ..transactions import write_transaction
+from . import families
 from .models import FLAG_KINDS, ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
 from .bookings import expected_cases
 from .services import create_case, get_case
@@ -66,9 +67,10 @@ NOT_A_CASE_NOTE = "Seen at the drop-in by reception; no case note."
 
 
 def record_visit(ticket, staff, outcome, now):
-    """Called by the queue when a visit is finished: a linked case gets its contact log entry.
+    """Called by the queue when a visit is finished: a linked case gets its contact log entry, and a
+    family member's visit goes in their own log, never the case's (none once their consent is withdrawn).
 
-    Only caseworkers write the contact log. When someone else presses Done, the case records only
+    Only caseworkers write the contact log. When someone else presses Done, the log records only
     that the person came in; their note stays on the ticket, which is purged with it."""
     link = TicketLink.get_or_none(TicketLink.ticket == ticket.id)
     if link is None or link.case_id is None:
@@ -78,12 +80,17 @@ def record_visit(ticket, staff, outcome, now):
         summary = NOT_A_CASE_NOTE
     else:
         summary = outcome or "Seen at the drop-in; no note recorded."
-    if link.family_member_id:
-        summary = f"Family visit ({link.family_member.name}). {summary}"
-    entry = ContactEntry.create(case=link.case_id, kind=kind, happened_at=now, summary=summary, staff=staff,
-                                ticket=ticket.id)
     if link.appointment_id:
         Appointment.update(status="seen").where(Appointment.id == link.appointment_id).execute()
+    if link.family_member_id:
+        member = link.family_member
+        if member.consent_withdrawn_on:
+            return None
+        entry = families.write_contact(member, "drop_in", now, summary, staff, ticket=ticket.id)
+        audit.record("update", member, f"added drop_in contact {entry.id} from ticket {ticket.number}", staff=staff)
+        return entry
+    entry = ContactEntry.create(case=link.case_id, kind=kind, happened_at=now, summary=summary, staff=staff,
+                                ticket=ticket.id)
     audit.record("update", link.case, f"added {kind} contact {entry.id} from ticket {ticket.number}", staff=staff)
     return entry
 

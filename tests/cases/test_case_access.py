@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 from flask import current_app
 
-from kiosk.cases import bookings, services as casework, visits
+from kiosk.cases import bookings, families, services as casework, visits
 from kiosk.cases import referrals
 from kiosk.audit import AuditEvent
 from kiosk.cases.models import Case, ContactEntry, SafetyFlag
@@ -33,6 +33,12 @@ ACCESS = {
     ("cases.edit", "POST"): (STAFF, 400),
     ("cases.add_family_member", "POST"): (STAFF, 400),
     ("cases.family_member", "GET"): (STAFF, 200),
+    ("cases.families_index", "GET"): (STAFF, 200),
+    ("cases.new_family_member", "POST"): (STAFF, 400),
+    ("cases.family_consent", "POST"): (STAFF, 400),
+    ("cases.family_link", "POST"): (CASEWORK, 400),
+    ("cases.add_family_contact", "POST"): (CASEWORK, 400),
+    ("cases.record_family_travel_help", "POST"): (CASEWORK, 400),
     ("cases.add_appointment", "POST"): (STAFF, 400),
     ("cases.settle_booking", "POST"): (STAFF, 400),
     ("cases.mark_expected", "POST"): (CASEWORK, 400),
@@ -89,8 +95,8 @@ def records(app):
     case = make_case(keyworker=worker, phone="0141 555 0101")
     item = casework.add_plan_item(case.id, {"area": "accommodation", "goal": "Secret tenancy goal"}, worker)
     casework.add_contact(case.id, "phone", datetime(2026, 11, 16, 11, 0), "Private contact summary", worker)
-    member = casework.add_family_member(case.id, {"name": "Mary Morgan", "relationship": "Mother",
-                                                  "phone": "0141 333 4444"}, worker)
+    member = families.add_family_member({"name": "Mary Morgan", "relationship": "Mother", "phone": "0141 333 4444",
+                                         "link_consent_family": True, "link_consent_person": True}, worker, case.id)
     flag = casework.add_flag(case.id, "two_workers", "Always two staff", worker)
     booked = bookings.book(case.id, worker, datetime(2026, 11, 23, 14, 0), worker)
     enrol_device("display", name="Spare display")
@@ -166,12 +172,15 @@ def test_reception_cannot_change_eligibility_through_the_edit_form(client, auth,
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_family_record_never_shows_the_action_plan_or_contact_log(client, auth, records, role):
+def test_family_record_never_shows_the_case_s_plan_or_contact_log(client, auth, records, role):
     auth.login(role)
     page = text(client.get(f"/cases/family/{records['member_id']}"))
     assert "Mary Morgan" in page and "0141 333 4444" in page and "Mother of GTC-0001" in page
-    for hidden in ("Secret tenancy goal", "Private contact summary", "Action plan", "Contact log", "0141 555 0101"):
+    for hidden in ("Secret tenancy goal", "Private contact summary", "Action plan", "0141 555 0101"):
         assert hidden not in page, hidden
+    # Their own contact log is for caseworkers, as a case's is.
+    assert ("Their contact log" in page) == (role != "reception")
+
 
 
 def test_reception_at_the_desk_gets_no_case_summary(client, auth, records):
@@ -225,8 +234,7 @@ def last_id():
     return AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id.desc()).scalar() or 0
 
 
-@pytest.mark.parametrize("page", ["/cases/{case_id}", "/cases/{case_id}/edit", "/cases/{case_id}/plan/{item_id}",
-                                  "/cases/family/{member_id}"])
+@pytest.mark.parametrize("page", ["/cases/{case_id}", "/cases/{case_id}/edit", "/cases/{case_id}/plan/{item_id}"])
 def test_each_case_page_view_writes_one_audit_row(client, auth, records, clock, page):
     clock.move_to(SUMMER_NOON_UTC.replace(tzinfo=timezone.utc))
     client.environ_base.update(ELSEWHERE)  # signed in and reading from another office PC
@@ -238,6 +246,19 @@ def test_each_case_page_view_writes_one_audit_row(client, auth, records, clock, 
         "kim", "view", "Case", records["case_id"], "10.1.2.3", SUMMER_NOON_UTC)
 
 
+def test_the_family_page_view_is_audited_on_the_family_record_and_the_case_it_names(client, auth, records, clock):
+    clock.move_to(SUMMER_NOON_UTC.replace(tzinfo=timezone.utc))
+    client.environ_base.update(ELSEWHERE)
+    auth.login("keyworker", username="kim")
+    before = last_id()
+    assert client.get(f"/cases/family/{records['member_id']}").status_code == 200
+    rows = [(r.username, r.action, r.object_type, r.object_id, r.detail, r.address, r.at) for r in new_rows(before)]
+    assert rows == [
+        ("kim", "view", "FamilyMember", records["member_id"], "family record", "10.1.2.3", SUMMER_NOON_UTC),
+        ("kim", "view", "Case", records["case_id"], f"shown on family record {records['member_id']}", "10.1.2.3",
+         SUMMER_NOON_UTC)]
+
+
 EDITS = [
     ("/cases/{case_id}/edit", {"version": "1", "name": "Alex Morgan", "phone": "07700 900123",
                                "contact_preference": "phone", "referral_source": "self", "status": "active",
@@ -247,7 +268,6 @@ EDITS = [
                                          "rating": "4", "version": "1"}),
     ("/cases/{case_id}/plan/{item_id}/rating", {"score": "3"}),
     ("/cases/{case_id}/contacts", {"kind": "letter", "happened_at": "2026-11-23T09:00", "summary": "Wrote"}),
-    ("/cases/{case_id}/family", {"name": "Pat Morgan", "relationship": "Brother"}),
     ("/cases/{case_id}/appointments", {"keyworker": "{worker_id}", "day": "2026-11-25", "time": "10:00"}),
     ("/cases/{case_id}/flags", {"kind": "staff_safety"}),
     ("/cases/flags/{flag_id}/clear", {}),

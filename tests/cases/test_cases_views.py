@@ -196,7 +196,8 @@ def test_family_appointment_and_flag_are_added_to_the_case(client, auth):
     worker = auth.login("keyworker")
     case, other = make_case(), make_case(name="Jo Bell")
     assert client.post(f"/cases/{case.id}/family", data={
-        "name": "Mary Morgan", "relationship": "Mother", "phone": "0141 333 4444"}).status_code == 303
+        "name": "Mary Morgan", "relationship": "Mother", "phone": "0141 333 4444", "link_consent_family": "y",
+        "link_consent_person": "y"}).status_code == 303
     assert client.post(f"/cases/{case.id}/appointments", data={
         "keyworker": str(worker.id), "day": "2026-11-25", "time": "14:00", "note": "Benefits"}).status_code == 303
     assert client.post(f"/cases/{case.id}/flags", data={

@@ -3,8 +3,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from kiosk.cases import bookings, eligibility, services as casework, visits
-from kiosk.cases.models import Appointment, Case, ContactEntry, SafetyFlag
+from kiosk.cases import bookings, eligibility, families, services as casework, visits
+from kiosk.cases.models import Appointment, Case, ContactEntry, FamilyContact, SafetyFlag
 from kiosk.errors import BadInput, StaleRecord
 from kiosk.dropin.models import Room, Ticket
 from kiosk.dropin.queue import move, session_tickets, waiting
@@ -171,18 +171,21 @@ def test_matching_makes_an_appointment_ticket_that_is_called_before_walk_ins(wor
     assert [t.id for t in waiting(working_session())] == [arrived.id, walk_in.id]
 
 
-def test_a_family_visit_is_logged_as_one_on_the_case(worker):
+def test_a_family_visit_goes_in_their_own_log_never_the_case_s(worker):
     case = make_case()
-    mum = casework.add_family_member(case.id, {"name": "Mary Morgan", "relationship": "Mother"}, worker)
+    mum = families.add_family_member({"name": "Mary Morgan", "relationship": "Mother"}, worker, case.id)
     ticket = make_ticket(visit_for="family")
     visits.link_ticket(ticket.id, case.id, worker, family_member_id=mum.id)
     see(ticket, worker, "Booked APVS travel")
-    assert ContactEntry.get().summary == "Family visit (Mary Morgan). Booked APVS travel"
+    assert ContactEntry.select().count() == 0
+    entry = FamilyContact.get()
+    assert (entry.family_member_id, entry.kind, entry.summary, entry.ticket_id) == (
+        mum.id, "drop_in", "Booked APVS travel", ticket.id)
 
 
 def test_a_family_member_of_another_case_cannot_be_linked(worker):
     case, other = make_case(), make_case(name="Jo Bell")
-    stranger = casework.add_family_member(other.id, {"name": "Pat Bell", "relationship": "Partner"}, worker)
+    stranger = families.add_family_member({"name": "Pat Bell", "relationship": "Partner"}, worker, other.id)
     with pytest.raises(BadInput, match="That family member is not on this case."):
         visits.link_ticket(make_ticket().id, case.id, worker, family_member_id=stranger.id)
 

@@ -2,8 +2,8 @@
 import pytest
 
 from kiosk.audit import AuditEvent
-from kiosk.cases import services as casework
-from kiosk.cases.models import ContactEntry, TravelHelp
+from kiosk.cases import families
+from kiosk.cases.models import ContactEntry, FamilyContact, TravelHelp
 
 from ..factories import make_case
 from ..pages import text
@@ -13,8 +13,8 @@ VISIT = {"family_member": "0", "prison": "HMP Barlinnie", "visit_date": "2026-12
 
 
 def written():
-    """Travel help, contact log entries and audited case writes: bad input must change none of them."""
-    return (TravelHelp.select().count(), ContactEntry.select().count(),
+    """Travel help, contact log entries and audited writes: bad input must change none of them."""
+    return (TravelHelp.select().count(), ContactEntry.select().count(), FamilyContact.select().count(),
             AuditEvent.select().where(AuditEvent.action == "update").count())
 
 
@@ -40,26 +40,47 @@ def test_travel_help_is_recorded_shown_and_told_in_the_contact_log(client, auth)
     assert audited.detail == f"added travel help {record.id} and visit_travel contact {entry.id}"
 
 
-def test_travel_help_for_a_family_member_says_whose_visit_it_was(client, auth):
+def linked(case, worker, name, relationship, **fields):
+    """A family member linked to the case: both agree."""
+    return families.add_family_member({"name": name, "relationship": relationship, "link_consent_family": True,
+                                       "link_consent_person": True, **fields}, worker, case.id)
+
+
+def test_travel_help_for_a_family_member_goes_in_their_own_log_not_the_case_s(client, auth):
     worker = auth.login("keyworker")
     case = make_case(keyworker=worker)
-    mother = casework.add_family_member(case.id, {"name": "Margaret Boyle", "relationship": "Mother"}, worker)
+    mother = linked(case, worker, "Margaret Boyle", "Mother")
     assert "Margaret Boyle (Mother)" in text(client.get(f"/cases/{case.id}")), "offered as the visitor"
     response = client.post(f"/cases/{case.id}/travel", data={
         **VISIT, "family_member": str(mother.id), "apvs": "explained", "travel": "", "cost": "", "paid_by": ""})
     assert response.status_code == 303
     page = text(client.get(f"/cases/{case.id}"))
     assert "HMP Barlinnie 12/12/2026 Margaret Boyle (Mother) Explained the scheme" in page
-    assert ("Family visit (Margaret Boyle). Travel help for a visit to HMP Barlinnie on 12/12/2026. "
-            "Assisted Prison Visits Scheme: explained the scheme.") == ContactEntry.get().summary
-    assert TravelHelp.get().family_member_id == mother.id
+    assert ContactEntry.select().count() == 0, "a family member's conversation is never in the prisoner's log"
+    entry = FamilyContact.get()
+    assert (entry.family_member_id, entry.kind, entry.summary) == (mother.id, "visit_travel", (
+        "Travel help for a visit to HMP Barlinnie on 12/12/2026. Assisted Prison Visits Scheme: explained the scheme."))
+    assert (TravelHelp.get().family_member_id, TravelHelp.get().case_id) == (mother.id, case.id)
     assert "Margaret" not in response.headers.get("Set-Cookie", ""), "no names in the flash cookie"
+
+
+def test_only_family_linked_to_the_case_are_offered_or_accepted(client, auth):
+    worker = auth.login("keyworker")
+    case = make_case(keyworker=worker)
+    unlinked = families.add_family_member({"name": "Jean Reid", "relationship": "Sister",
+                                           "link_consent_family": True}, worker, case.id)
+    assert "Jean Reid" not in text(client.get(f"/cases/{case.id}"))
+    before = written()
+    response = client.post(f"/cases/{case.id}/travel", data={**VISIT, "family_member": str(unlinked.id)})
+    assert response.status_code == 400
+    assert "That family member is not linked to this case: both must consent." in text(response)
+    assert written() == before
 
 
 def test_a_family_member_of_another_case_is_refused(client, auth):
     worker = auth.login("keyworker")
     case, other = make_case(keyworker=worker), make_case(name="Sam Reid")
-    stranger = casework.add_family_member(other.id, {"name": "Jean Reid", "relationship": "Sister"}, worker)
+    stranger = linked(other, worker, "Jean Reid", "Sister")
     before = written()
     response = client.post(f"/cases/{case.id}/travel", data={**VISIT, "family_member": str(stranger.id)})
     assert response.status_code == 400 and "That family member is not on this case." in text(response)

@@ -102,6 +102,16 @@ def test_the_throughcare_year(demo, module_pages):
     _no_sideways_scroll(worker)
     screenshot(worker, "case-throughcare", full_page=True)
 
+    # A mother supporting her son inside, with her own record and log: no case of his is named.
+    worker.get_by_role("link", name="Families").click()
+    worker.fill("#family-search", "Duffy")
+    worker.keyboard.press("Enter")
+    worker.get_by_role("link", name="Rose Duffy").click()
+    expect(worker.locator("body")).to_contain_text("Supporting: Her son Ryan at HMP Low Moss")
+    expect(worker.locator("body")).not_to_contain_text("GTC-")
+    _no_sideways_scroll(worker)
+    screenshot(worker, "family-record", full_page=True)
+
 
 def _no_sideways_scroll(page):
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -209,3 +209,28 @@ def test_a_new_database_records_every_migration_and_migrating_it_again_is_a_no_o
     with app.app_context():
         assert migrate() == []
     assert dump(path) == once
+
+
+def test_family_records_made_before_0010_keep_their_case_and_get_both_consents_to_link(tmp_path, clock):
+    """0010 makes a family record's case optional (SQLite rebuilds the table) and adds consent to linking:
+    the person named them to their keyworker, and they agreed where their consent was recorded."""
+    path, fresh = tmp_path / "before-0010.sqlite3", tmp_path / "fresh.sqlite3"
+    app = create_app(TestingConfig, SQLITE_PATH=str(path))
+    with app.app_context():
+        from kiosk.cases.models import FamilyMember
+        from kiosk.cases.families import linked_case
+        from ..factories import make_case
+        from .before_families import back_to_0009
+        case = make_case(establishment="HMP Low Moss")
+        back_to_0009([(case.id, "Mary Morgan", "Mother", "2026-10-01"), (case.id, "Pat Morgan", "Brother", None)])
+        assert migrate() == ["0010_families"]
+        mary, pat = FamilyMember.select().order_by(FamilyMember.id)
+        assert (mary.case_id, mary.link_consent_person, mary.link_consent_family) == (case.id, True, True)
+        assert (pat.case_id, pat.link_consent_person, pat.link_consent_family) == (case.id, True, False)
+        assert (mary.in_custody, mary.prison, mary.consent_withdrawn_on) == ("Alex Morgan", "HMP Low Moss", None)
+        assert linked_case(mary) == case and linked_case(pat) is None
+        once = dump(path)
+        assert migrate() == []
+    assert dump(path) == once
+    create_app(TestingConfig, SQLITE_PATH=str(fresh))
+    assert schema(path) == schema(fresh)

@@ -79,3 +79,27 @@ def test_the_backup_command_points_to_pg_dump(runner, tmp_path):
     assert result.exit_code != 0
     assert "Backups of PostgreSQL are made with pg_dump" in result.output
     assert not (tmp_path / "copy.sqlite3").exists()
+
+
+def test_family_records_from_before_0010_are_upgraded_in_place(app):
+    """PostgreSQL drops the NOT NULL on a family record's case in place; old rows keep their case and get
+    both consents to the link that the case page showed them under."""
+    from kiosk.cases.families import linked_case
+    from kiosk.cases.models import FamilyMember
+    from ..factories import make_case
+    from .before_families import back_to_0009
+    current = _shape()
+    case = make_case(establishment="HMP Low Moss")
+    back_to_0009([(case.id, "Mary Morgan", "Mother", "2026-10-01"), (case.id, "Pat Morgan", "Brother", None)])
+    assert _shape() != current
+
+    assert migrate() == ["0010_families"]
+    assert _shape() == current
+    assert migrate() == []
+    mary, pat = FamilyMember.select().order_by(FamilyMember.id)
+    assert (mary.case_id, mary.link_consent_person, mary.link_consent_family, mary.in_custody) == (
+        case.id, True, True, "Alex Morgan")
+    assert (pat.case_id, pat.link_consent_person, pat.link_consent_family, pat.prison) == (
+        case.id, True, False, "HMP Low Moss")
+    assert linked_case(mary) == case and linked_case(pat) is None
+    FamilyMember.create(name="Rose Duffy", relationship="Mother")  # no case at all

@@ -42,7 +42,7 @@ def purge_rows():
 def test_names_and_notes_go_from_tickets_older_than_thirty_days(app, clock):
     assert app.config["TICKET_RETENTION_DAYS"] == 30
     old, boundary, recent, today = ticket_from(31), ticket_from(30), ticket_from(29), ticket_from(0)
-    cleared, _ = purge(30, 6)
+    cleared, _, _ = purge(30, 6)
     assert cleared == 1
     assert kept(old) == (None, None)
     for ticket_id in (boundary, recent, today):
@@ -83,7 +83,7 @@ def test_cases_closed_more_than_six_years_ago_are_listed_for_review_not_deleted(
     assert app.config["CLOSED_CASE_REVIEW_YEARS"] == 6
     long_closed, recently_closed = closed_case(7, "Long Gone"), closed_case(5, "Recently Closed")
     make_case(name="Still Open")
-    _, to_review = purge(30, 6)
+    _, to_review, _ = purge(30, 6)
     assert [case.reference for case in to_review] == [long_closed.reference]
     assert Case.select().count() == 3 and Case.get_by_id(long_closed.id).name == "Long Gone"
     assert {case.reference for case in purge(30, 4)[1]} == {long_closed.reference, recently_closed.reference}
@@ -98,6 +98,7 @@ def test_the_purge_command(app, runner):
         "Cleared names, notes and needs from 1 tickets older than 30 days.",
         "Closed more than 6 years ago, for review:",
         f"  {case.reference} closed {case.closed_at:%d/%m/%Y}",
+        "No family records with consent withdrawn more than 6 years ago.",
     ]
     assert kept(old) == (None, None)
 

@@ -47,7 +47,8 @@ def test_markup_in_a_case_and_everything_added_to_it_is_escaped(client):
     posts = {
         "plan": {"area": "health", "goal": MARKUP, "actions": MARKUP, "owner": MARKUP, "status": "not_started"},
         "contacts": {"kind": "phone", "happened_at": "2026-11-23T10:00", "summary": MARKUP},
-        "family": {"name": MARKUP, "relationship": MARKUP, "address": MARKUP},
+        "family": {"name": MARKUP, "relationship": MARKUP, "address": MARKUP, "link_consent_family": "y",
+                   "link_consent_person": "y"},
         "appointments": {"keyworker": str(worker.id), "day": "2026-11-25", "time": "14:00", "note": MARKUP},
         "flags": {"kind": "two_workers", "note": MARKUP},
     }
@@ -57,7 +58,8 @@ def test_markup_in_a_case_and_everything_added_to_it_is_escaped(client):
     assert_escaped(page)
     assert page.get_data(as_text=True).count(str(escape(MARKUP))) >= 10
     for url in (f"/cases/{case.id}/edit", f"/cases/family/{case.family.get().id}", "/cases/mine",
-                f"/cases/{case.id}/plan/{case.plan_items.get().id}", "/cases/?q=onerror", "/cases/search?q=script"):
+                f"/cases/{case.id}/plan/{case.plan_items.get().id}", "/cases/?q=onerror", "/cases/search?q=script",
+                "/cases/family/?q=onerror"):
         assert_escaped(client.get(url))
 
     closing = {**CASE_FORM, "name": "Alex", "status": "closed", "close_outcome": "other", "closed_reason": MARKUP,

@@ -8,7 +8,7 @@ there it counts as let in when it ended a session on the server.
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from kiosk.cases import bookings, referrals
+from kiosk.cases import bookings, families, referrals
 from kiosk.cases import services as casework
 from kiosk.dropin import devices
 from kiosk.db import database
@@ -68,6 +68,12 @@ RULES = {
     "cases.edit": STAFF,
     "cases.add_family_member": STAFF,
     "cases.family_member": STAFF,
+    "cases.families_index": STAFF,
+    "cases.new_family_member": STAFF,
+    "cases.family_consent": STAFF,  # families are reception's daily work
+    "cases.family_link": CASEWORK,  # the person in custody's say, recorded by those who hold their case
+    "cases.add_family_contact": CASEWORK,
+    "cases.record_family_travel_help": CASEWORK,
     "cases.add_appointment": STAFF,
     "cases.add_plan_item": CASEWORK,
     "cases.plan_item": CASEWORK,
@@ -119,7 +125,7 @@ def world(app):
         "ticket_id": ticket.id, "token": ticket.token, "case_id": case.id, "filename": "js/live.js",
         "item_id": casework.add_plan_item(case.id, {"area": "health", "goal": "See a GP"}, worker).id,
         "flag_id": casework.add_flag(case.id, "two_workers", None, worker).id,
-        "member_id": casework.add_family_member(case.id, {"name": "Mary", "relationship": "Mother"}, worker).id,
+        "member_id": families.add_family_member({"name": "Mary", "relationship": "Mother"}, worker, case.id).id,
         "user_id": make_staff("reception", "target").id,  # a colleague the manager acts on
         "device_id": devices.enrol("Spare display", "display", None)[0].id,
         "partner_id": partner.id,

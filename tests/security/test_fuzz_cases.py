@@ -113,7 +113,9 @@ POST_SPECS = [
         "kind": choice(CONTACT_KINDS), "happened_at": local_datetime(), "summary": words(4000)}),
     p("cases.add_family_member", "reception", path=CASE_ID, fields=lambda w: {
         "name": person(100), "relationship": st.sampled_from(["Mother", "Partner", "Son", "Friend"]) | words(60),
-        "phone": phone(), "address": words(500), "consent_date": day(date(2020, 1, 1))}),
+        "phone": phone(), "address": words(500), "consent_date": day(date(2020, 1, 1)),
+        "link_consent_family": st.sampled_from(["y", ""]), "link_consent_person": st.sampled_from(["y", ""])},
+      after=lambda w, response: families_are_valid(w, response)),
     p("cases.add_appointment", "reception", path=CASE_ID, fields=lambda w: booking_fields(w, office_only=True)),
     p("cases.add_appointment[keyworker]", "keyworker", path=CASE_ID, fields=booking_fields, after=bookings_are_valid),
     p("cases.settle_booking", "keyworker", setup=outreach_booked, after=bookings_are_valid,
@@ -182,6 +184,54 @@ POST_SPECS += [
                         "area": choice(PLAN_AREAS), "phone": phone()}),
     p("admin.partner_active", "manager", setup=partners_and_a_referral,
       path={"partner_id": lambda w: known_or_any(w.ids(Partner))}, fields=lambda w: {"active": choice(["yes", "no"])}),
+]
+
+
+# --- families as clients in their own right ------------------------------------------------------
+# fuzz_world has a family member linked to GTC-0001, one with no case, and one whose consent was withdrawn.
+
+from kiosk.cases.models import FAMILY_CONTACT_KINDS, FamilyContact  # noqa: E402
+from kiosk.web.cases.forms import FAMILY_CONSENT_CHANGES  # noqa: E402
+
+MEMBER_ID = {"member_id": INT_PATHS["member_id"]}
+
+
+def families_are_valid(w, response):
+    """Consent is never withdrawn before it was given nor dated ahead; a withdrawn record gets no new
+    contacts and does not agree to the link."""
+    for member in FamilyMember.select():
+        given, gone = member.consent_date, member.consent_withdrawn_on
+        assert not (given and gone and gone < given), member.id
+        assert all(d is None or d <= date(2026, 11, 23) for d in (given, gone)), member.id
+        assert not (gone and member.link_consent_family), member.id
+    assert not FamilyContact.select().join(FamilyMember).where(
+        FamilyMember.consent_withdrawn_on.is_null(False)).exists()
+
+
+def travel_fields(w):
+    return {"prison": st.sampled_from(["HMP Barlinnie", "HMP Low Moss", "HMP Greenock"]) | words(100),
+            "visit_date": day(date(2025, 12, 1), date(2027, 12, 31)), "apvs": choice(APVS_HELP),
+            "travel": words(200), "cost": MONEY, "paid_by": choice(PAID_BY)}
+
+
+POST_SPECS += [
+    p("cases.new_family_member", "reception", after=families_are_valid, fields=lambda w: {
+        "name": person(100), "relationship": st.sampled_from(["Mother", "Partner", "Friend"]) | words(60),
+        "phone": phone(), "address": words(500), "in_custody": person(100),
+        "prison": st.sampled_from(["HMP Low Moss", ""]) | words(100), "consent_date": day(date(2020, 1, 1))}),
+    p("cases.family_consent", "reception", path=MEMBER_ID, after=families_are_valid, fields=lambda w: {
+        "change": choice(FAMILY_CONSENT_CHANGES), "on": day(date(2026, 1, 1), date(2026, 12, 31))}),
+    p("cases.family_link", "keyworker", path=MEMBER_ID, after=families_are_valid, fields=lambda w: {
+        "change": choice({"agrees", "disagrees"}), "reference": st.sampled_from(["GTC-0001", "gtc-0002 ", "", "X"])}),
+    p("cases.add_family_contact", "keyworker", path=MEMBER_ID, after=families_are_valid, fields=lambda w: {
+        "kind": choice(FAMILY_CONTACT_KINDS), "happened_at": local_datetime(), "summary": words(4000)}),
+    p("cases.record_family_travel_help", "keyworker", path=MEMBER_ID, fields=travel_fields,
+      after=lambda w, response: (referral_values_are_valid(w, response), families_are_valid(w, response))),
+]
+
+GET_SPECS += [
+    get("cases.families_index", "reception", query=lambda w: {
+        "q": st.sampled_from(["Jean", "Rose Duffy", "0141 496 0300", "01414960300", "an"])}),
 ]
 
 

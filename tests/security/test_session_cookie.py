@@ -19,11 +19,15 @@ def test_adding_a_walk_in_names_them_nowhere_in_the_cookie(client, auth):
 def test_adding_a_family_member_names_them_nowhere_in_the_cookie(client, auth):
     auth.login("keyworker")
     case = make_case()
-    response = client.post(f"/cases/{case.id}/family", data={"name": "Mary Quarrier", "relationship": "Mother"})
+    response = client.post(f"/cases/{case.id}/family", data={"name": "Mary Quarrier", "relationship": "Mother",
+                                                            "link_consent_family": "y", "link_consent_person": "y"})
     assert response.status_code == 303
     assert "Quarrier" not in session_cookie(client)
     page = text(client.get(f"/cases/{case.id}"))
     assert "Family member added." in page and "Mary Quarrier (Mother)" in page
+    response = client.post("/cases/family/new", data={"name": "Jean Quarrier", "relationship": "Sister"})
+    assert response.status_code == 303 and "Quarrier" not in session_cookie(client)
+    assert "Family record added." in text(client.get(response.headers["Location"]))
 
 
 def test_the_kiosk_cookie_forgets_the_answers_once_the_ticket_is_made(client):

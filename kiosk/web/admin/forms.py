@@ -16,7 +16,8 @@ ACTIONS = {"": "Any", "view": "View", "create": "Create", "update": "Update", "s
            "end sessions": "Sessions ended", "enrol device": "Device enrolled", "revoke device": "Device revoked",
            "change partners": "Partner list changed",
            "purge": "Retention purge"}
-OBJECT_TYPES = {"": "Any", "Case": "Case", "StaffUser": "Staff account", "Device": "Device", "Partner": "Partner"}
+OBJECT_TYPES = {"": "Any", "Case": "Case", "FamilyMember": "Family record", "StaffUser": "Staff account", "Device": "Device",
+                "Partner": "Partner"}
 
 
 class AuditFilterForm(FlaskForm):

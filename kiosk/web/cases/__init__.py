@@ -1,5 +1,5 @@
-"""Case records for signed-in staff: the case pages and the throughcare work around them."""
-from . import bookings, referrals, routes
+"""Case records for signed-in staff: the case pages, family records and the throughcare work around them."""
+from . import bookings, families, referrals, routes
 from .blueprint import bp
 
-__all__ = ["bookings", "bp", "referrals", "routes"]
+__all__ = ["bookings", "bp", "families", "referrals", "routes"]

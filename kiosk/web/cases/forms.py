@@ -276,6 +276,85 @@ class TravelHelpForm(FlaskForm):
                           id="travel-paid-by")
 
     def travel_data(self):
-        return {"family_member_id": self.family_member.data or None, "prison": self.prison.data,
+        # The family record's own form has no "who": it is theirs.
+        chosen = self.family_member.data if "family_member" in self else None
+        return {"family_member_id": chosen or None, "prison": self.prison.data,
                 "visit_date": self.visit_date.data, "apvs": self.apvs.data, "travel": self.travel.data,
                 "cost_pence": self.cost.pence, "paid_by": self.paid_by.data or None}
+
+
+# --- families as clients in their own right (issue 14) ---------------------------------------------
+from ...cases.models import FAMILY_CONTACT_KINDS  # noqa: E402
+from ...clock import utcnow  # noqa: E402
+from ...dropin.schedule import schedule  # noqa: E402
+
+
+def _not_to_come(form, field):
+    if field.data is not None and field.data > schedule().local_today(utcnow()):
+        raise ValidationError("That date is still to come: enter the day it happened.")
+
+
+def _past_date(label):
+    """_date(), refusing a day still to come: consent is recorded once given."""
+    field = _date(label)
+    field.kwargs["validators"] = [*field.kwargs["validators"], _not_to_come]
+    return field
+
+
+def _family_text(form, names):
+    return {name: (form[name].data or "").strip() or None for name in names}
+
+
+class CaseFamilyForm(FamilyForm):
+    """A family member added from the person's case page; reception's form has no say for the person."""
+    consent_date = _past_date("Their consent given on")
+    link_consent_family = BooleanField("They agree to their record being linked to this case")
+    link_consent_person = BooleanField("The person in custody agrees to the link too")
+
+    def family_data(self):
+        data = {**_family_text(self, ("name", "relationship", "phone", "address")),
+                "consent_date": self.consent_date.data, "link_consent_family": self.link_consent_family.data}
+        if "link_consent_person" in self:
+            data["link_consent_person"] = self.link_consent_person.data
+        return data
+
+
+class NewFamilyForm(FamilyForm):
+    """A family record for someone who came in on their own: who they support is in their own words."""
+    consent_date = _past_date("Their consent given on")
+    in_custody = StringField("Who they support in custody", validators=[Optional(), Length(max=100)])
+    prison = StringField("Prison", validators=[Optional(), Length(max=100)])
+
+    def family_data(self):
+        return {**_family_text(self, ("name", "relationship", "phone", "address", "in_custody", "prison")),
+                "consent_date": self.consent_date.data}
+
+
+FAMILY_CONSENT_CHANGES = {"given": "Consent given", "withdrawn": "Consent withdrawn",
+                          "family_agrees": "They agree to the link", "family_disagrees": "They do not agree to the link"}
+
+
+class FamilyConsentForm(FlaskForm):
+    change = SelectField(choices=FAMILY_CONSENT_CHANGES, invalid_choice_message="Choose what to record.")
+    on = DateField("On", validators=[Optional(), _in_range, _not_to_come], format=["%Y-%m-%d", "%d/%m/%Y"],
+                   invalid_value_message=DATE_MESSAGE)
+
+    def validate(self, extra_validators=None):
+        # Not an inline validate_on: Optional() stops the chain on an empty box before it would run.
+        if not super().validate(extra_validators):
+            return False
+        if self.change.data in ("given", "withdrawn") and self.on.data is None:
+            self.on.errors = ["Enter the date."]
+            return False
+        return True
+
+
+class FamilyLinkForm(FlaskForm):
+    """The person in custody's say on the link, with their case's reference when it is not known yet."""
+    change = SelectField(choices={"agrees": "Agrees", "disagrees": "Does not agree"},
+                         invalid_choice_message="Choose what to record.")
+    reference = StringField("Their case reference", validators=[Optional(), Length(max=20)])
+
+
+class FamilyContactForm(ContactForm):
+    kind = SelectField("Type", choices=FAMILY_CONTACT_KINDS)

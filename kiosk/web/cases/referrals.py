@@ -2,7 +2,7 @@
 from flask import flash, redirect, url_for
 
 from ...cases import referrals, travel
-from ...cases.models import APVS_HELP, PLAN_AREAS, REFERRAL_STATUSES
+from ...cases.models import APVS_HELP, PLAN_AREAS, REFERRAL_STATUSES, FamilyMember
 from ...clock import utcnow
 from ...dropin.schedule import schedule
 from ..access import caseworkers_only, me
@@ -29,7 +29,7 @@ def _referral_form():
 def _travel_form(case):
     form = TravelHelpForm()
     form.family_member.choices = {0: f"{case.short_name} (the person)", **{
-        member.id: f"{member.name} ({member.relationship})" for member in case.family}}
+        member.id: f"{member.name} ({member.relationship})" for member in case.family.where(FamilyMember.linked())}}
     return form
 
 

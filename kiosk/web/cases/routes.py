@@ -4,6 +4,7 @@ from datetime import timedelta, timezone
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...cases import families
 from ...cases import services as casework
 from ...cases import visits
 from ...cases.eligibility import eligibility, window_warning
@@ -18,10 +19,8 @@ from . import bookings as bookings_page
 from . import referrals as referrals_page
 from .blueprint import bp
 from .forms import (
-    CASEWORK_ONLY, CaseForm, ContactForm, FamilyForm, FlagForm, PlanItemForm, PlanRatingForm, yes_no_value,
+    CASEWORK_ONLY, CaseFamilyForm, CaseForm, ContactForm, FlagForm, PlanItemForm, PlanRatingForm, yes_no_value,
 )
-
-
 
 def _today():
     return schedule().local_today(utcnow())
@@ -115,7 +114,7 @@ def new():
 def view(case_id):
     full = sees_casework()
     context = {**casework.case_page(case_id, full), "casework": full, "flag_form": FlagForm(),
-               "family_form": FamilyForm(), "flag_kinds": FLAG_KINDS,
+               "family_form": _case_family_form(), "flag_kinds": FLAG_KINDS,
                "referral_sources": {**REFERRAL_SOURCES, **OLD_REFERRAL_SOURCES}}
     context.update(bookings_page.case_context(context["case"], full))
     if full:
@@ -234,21 +233,23 @@ def add_contact(case_id):
     return redirect(url_for("cases.view", case_id=case_id, _anchor="contacts"), code=303)
 
 
+def _case_family_form():
+    form = CaseFamilyForm()
+    if not sees_casework():
+        del form.link_consent_person  # the person's say is recorded by the caseworkers who hold their case
+    return form
+
+
 @bp.route("/<int:case_id>/family", methods=["POST"])
 @staff_required
 def add_family_member(case_id):
-    form = valid(FamilyForm())
-    data = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in form.data.items() if k != "csrf_token"}
-    member = casework.add_family_member(case_id, data, me())
-    flash("Family member added.")  # flashes ride in the readable cookie: no names
-    return redirect(url_for("cases.view", case_id=case_id, _anchor="family"), code=303)
-
-
-@bp.route("/family/<int:member_id>")
-@staff_required
-def family_member(member_id):
-    member = casework.view_family_member(member_id)
-    return render_template("cases/family.html", member=member)
+    member = families.add_family_member(valid(_case_family_form()).family_data(), me(), case_id)
+    if member.is_linked:
+        flash("Family member added.")  # flashes ride in the readable cookie: no names
+        return redirect(url_for("cases.view", case_id=case_id, _anchor="family"), code=303)
+    # Not shown on the case until both agree: their own record is where the rest is recorded.
+    flash("Family record added. The case will show it once both agree to the link.")
+    return redirect(url_for("cases.family_member", member_id=member.id), code=303)
 
 
 @bp.route("/<int:case_id>/flags", methods=["POST"])

@@ -32,8 +32,9 @@ def desk_context():
     # A family visitor's ticket shows who they are, never the case's plan or contact log.
     if link is not None and not link.family_member_id and staff.sees_casework:
         summary = visits.desk_summary(link.case, current, staff)
-    elif link is not None:
-        visits.record_desk_shown(link.case_id)  # the case's reference and name, or its family member's
+    elif link is not None and (not link.family_member_id or link.family_member.is_linked):
+        # The case's reference and name; a family visitor's case only while both agree to the link.
+        visits.record_desk_shown(link.case_id)
     now = utcnow()
     mine, expected = [], []
     if staff.sees_casework:  # their own office appointments today, and who else of theirs may come in
