@@ -1,7 +1,7 @@
 """A keyworker's week beyond the drop-in, in the browser at a laptop's size: book a pre-release visit
 and a gate pick-up, see them on the releases list, record the pick-up as done, help with a prison
-visit's travel, make a referral and follow it to attended, rate where the person is, close the case
-with its outcome."""
+visit's travel, make a referral and follow it to attended, add his mother with her consent, rate where
+the person is, close the case with its outcome."""
 from datetime import timedelta
 
 from playwright.sync_api import expect
@@ -92,6 +92,17 @@ def test_a_keyworkers_week(server, pages):
     referral.get_by_role("button", name="Mark accepted").click()
     referral.get_by_role("button", name="Mark attended").click()
     expect(referral).to_contain_text("Attended")
+
+    # His mother, with her consent and both agreeing to the link: her own record, listed on his case.
+    page.locator("#family summary", has_text="Add a family member").click()
+    family = page.locator("#family form")
+    family.get_by_label("Name", exact=True).fill("Mary Morgan")
+    family.get_by_label("Relationship").fill("Mother")
+    family.get_by_label("Their consent given on").fill(today.isoformat())
+    family.get_by_label("They agree to their record being linked").check()
+    family.get_by_label("agrees to the link too").check()
+    family.get_by_role("button", name="Add").click()
+    expect(page.locator("#family")).to_contain_text("Mary Morgan (Mother)")
 
     # Where is he now with housing? Two taps.
     plan = page.locator(f"#plan-item-{item.id}")
