@@ -95,17 +95,19 @@ def record_visit(ticket, staff, outcome, now):
     return entry
 
 
-def todays_appointments(day_start, day_end):
+def todays_appointments(day_start, day_end, keyworker=None):
     """Today's office appointments: outreach happens elsewhere, so it is not on the drop-in's list."""
     # Reception's queue shows these on every render: only the columns it shows, never a whole
     # case or staff row (a staff row holds the password hash and two-factor secret).
-    return list(Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
-                                   Case.id, Case.reference, Case.name, Case.preferred_name,
-                                   StaffUser.id, StaffUser.display_name)
-                .join(Case).switch(Appointment).join(StaffUser)
-                .where((Appointment.starts_at >= day_start) & (Appointment.starts_at < day_end)
-                       & (Appointment.kind == "office") & (Appointment.status != "cancelled"))
-                .order_by(Appointment.starts_at))
+    query = (Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
+                                Case.id, Case.reference, Case.name, Case.preferred_name,
+                                StaffUser.id, StaffUser.display_name)
+             .join(Case).switch(Appointment).join(StaffUser)
+             .where((Appointment.starts_at >= day_start) & (Appointment.starts_at < day_end)
+                    & (Appointment.kind == "office") & (Appointment.status != "cancelled")))
+    if keyworker is not None:  # a keyworker's desk: only theirs
+        query = query.where(Appointment.keyworker == keyworker)
+    return list(query.order_by(Appointment.starts_at))
 
 
 def case_summary(case):

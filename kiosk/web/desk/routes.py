@@ -38,7 +38,7 @@ def desk_context():
     now = utcnow()
     mine, expected = [], []
     if staff.sees_casework:  # their own office appointments today, and who else of theirs may come in
-        mine = [a for a in visits.todays_appointments(*today_bounds()) if a.keyworker.id == staff.id]
+        mine = visits.todays_appointments(*today_bounds(), keyworker=staff)
         expected = visits.expected_besides(mine, schedule().local_today(now), keyworker=staff)
         visits.record_expected_shown(visits.cases_named([], {}, mine, expected))
     return {"dropin": dropin, "room": room, "room_form": _room_form(formdata=None, room=room.id if room else None),
