@@ -64,8 +64,11 @@ class Schedule:
         )
 
     def _utc(self, local_date: date, t: time) -> datetime:
-        aware = datetime.combine(local_date, t, tzinfo=self.tz)
-        return aware.astimezone(timezone.utc).replace(tzinfo=None)
+        return self.to_utc(datetime.combine(local_date, t))
+
+    def to_utc(self, local: datetime) -> datetime:
+        """A wall-clock time in the office (as a form gives it) as the app stores times: naive UTC."""
+        return local.replace(tzinfo=self.tz).astimezone(timezone.utc).replace(tzinfo=None)
 
     def to_local(self, dt: datetime) -> datetime:
         if dt.tzinfo is None:

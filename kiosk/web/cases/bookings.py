@@ -1,5 +1,5 @@
 """Bookings on a case (office appointments and outreach), who is expected in, and the releases list."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 
@@ -49,8 +49,7 @@ def add_appointment(case_id):
     form = valid(_booking_form(me().sees_casework))
     if form.day.data < _today():
         raise BadInput("That date has passed; choose today or a later day.")
-    local = datetime.combine(form.day.data, form.time.data).replace(tzinfo=schedule().tz)
-    starts = local.astimezone(timezone.utc).replace(tzinfo=None)
+    starts = schedule().to_utc(datetime.combine(form.day.data, form.time.data))
     worker = casework.keyworker(form.keyworker.data)
     strip = lambda value: (value or "").strip() or None  # noqa: E731
     bookings.book(case_id, worker, starts, me(), kind=form.kind.data, note=strip(form.note.data),

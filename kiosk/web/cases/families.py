@@ -1,6 +1,6 @@
 """Family records (/cases/family/): finding and adding them, a family member's record with their consent, the
 link to the person's case, and, for caseworkers, their own contact log and travel help."""
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -96,7 +96,7 @@ def family_link(member_id):
 @caseworkers_only
 def add_family_contact(member_id):
     form = valid(FamilyContactForm())
-    when = form.happened_at.data.replace(tzinfo=schedule().tz).astimezone(timezone.utc).replace(tzinfo=None)
+    when = schedule().to_utc(form.happened_at.data)
     if when > utcnow() + timedelta(minutes=5):
         raise BadInput("A contact cannot be in the future.")
     families.add_family_contact(member_id, form.kind.data, when, form.summary.data.strip(), me())

@@ -1,5 +1,5 @@
 """Case records for logged-in staff. Reception sees contact details and flags; caseworkers see everything."""
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -216,15 +216,11 @@ def _contact_form():
     return form
 
 
-def _local_to_utc(naive_local):
-    return naive_local.replace(tzinfo=schedule().tz).astimezone(timezone.utc).replace(tzinfo=None)
-
-
 @bp.route("/<int:case_id>/contacts", methods=["POST"])
 @caseworkers_only
 def add_contact(case_id):
     form = valid(ContactForm())
-    when = _local_to_utc(form.happened_at.data)
+    when = schedule().to_utc(form.happened_at.data)
     if when > utcnow() + timedelta(minutes=5):
         raise BadInput("A contact cannot be in the future; book an appointment instead.")
     casework.add_contact(case_id, form.kind.data, when, form.summary.data.strip(), me())
