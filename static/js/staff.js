@@ -62,7 +62,9 @@
 
 // The walk-in form starts afresh after each Add. Its key stays until something is typed or ticked,
 // so a second tap on Add straight after the first sends the same key and finds the same ticket,
-// while the next walk-in, once filled in, gets a key of its own.
+// while the next walk-in, once filled in, gets a key of its own. A tap on Add while the last one is
+// still on its way waits its turn (hx-sync queue), and whatever was typed meanwhile is kept, not
+// wiped by the answer to the earlier Add.
 (function () {
   "use strict";
   function newKey() {
@@ -70,9 +72,27 @@
     window.crypto.getRandomValues(bytes);
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
-  document.addEventListener("htmx:afterRequest", function (event) {
+  function walkIn(event) {
     var form = event.detail.elt;
-    if (!form || form.id !== "walk-in-form" || !event.detail.successful) { return; }
+    return form && form.id === "walk-in-form" ? form : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = walkIn(event);
+    if (!form) { return; }
+    form.dataset.sending = "1";
+    delete form.dataset.typed;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = walkIn(event);
+    if (!form) { return; }
+    delete form.dataset.sending;
+    if (!event.detail.successful) { return; }
+    if (form.dataset.typed) {
+      delete form.dataset.typed;
+      delete form.dataset.added;
+      form.elements.k.value = newKey();
+      return;
+    }
     form.reset();
     form.dataset.added = "1";
     var name = form.querySelector("#walk-in-name");
@@ -81,7 +101,9 @@
   ["input", "change"].forEach(function (kind) {
     document.addEventListener(kind, function (event) {
       var form = event.target.form;
-      if (!form || form.id !== "walk-in-form" || !form.dataset.added) { return; }
+      if (!form || form.id !== "walk-in-form") { return; }
+      if (form.dataset.sending) { form.dataset.typed = "1"; }
+      if (!form.dataset.added) { return; }
       delete form.dataset.added;
       form.elements.k.value = newKey();
     });
