@@ -173,4 +173,11 @@ def _demo_cases(session, keyworkers, now):
     for ticket in Ticket.select().where((Ticket.session == session) & Ticket.name.in_(list(cases))):
         TicketLink.create(ticket=ticket, case=cases[ticket.name], linked_at=ticket.created_at,
                           appointment=appointment if ticket.id == mo.id else None)
+    # Ally came in about her partner inside: her ticket is linked to her own family record, not to any case.
+    ally = Ticket.get_or_none((Ticket.session == session) & (Ticket.name == "Ally"))
+    if ally is not None:
+        alison = FamilyMember.create(name="Alison Reid", relationship="Partner", phone="07700 900311",
+                                     consent_date=today - timedelta(days=14), in_custody="Her partner Jamie",
+                                     prison="HMP Barlinnie")
+        TicketLink.create(ticket=ally, family_member=alison, linked_at=ally.created_at)
     return len(cases) + throughcare_year(cases, keyworkers[0], now)

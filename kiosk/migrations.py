@@ -162,6 +162,47 @@ def _families(migrator):
     database.create_tables([FamilyContact], safe=True)
 
 
+def _sqlite_foreign_key_on_delete(table, column, action):
+    """SQLite keeps a foreign key's ON DELETE in the table's own CREATE statement: the table is made again
+    with the new action (its rows copied, its indexes made again), as SQLite's documentation describes."""
+    _, create = database.execute_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                     (table,)).fetchone()
+    clause = re.compile(r'(FOREIGN KEY \("?%s"?\) REFERENCES "?\w+"? \("?\w+"?\))( ON DELETE [A-Z ]+?)?(?=,|\)$| ON UPDATE)'
+                        % re.escape(column))
+    then = f" ON DELETE {action}" if action else ""  # none: the default, NO ACTION
+    changed, found = clause.subn(lambda m: m.group(1) + then, re.sub(r"\s+", " ", create).strip())
+    if found != 1:
+        raise RuntimeError(f"No foreign key on {table}.{column} to change")
+    indexes = [sql for (sql,) in database.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]
+    columns = ", ".join(f'"{c.name}"' for c in database.get_columns(table))
+    database.execute_sql(changed.replace(f'CREATE TABLE "{table}"', f'CREATE TABLE "{table}__new"', 1))
+    database.execute_sql(f'INSERT INTO "{table}__new" ({columns}) SELECT {columns} FROM "{table}"')
+    database.execute_sql(f'DROP TABLE "{table}"')
+    database.execute_sql(f'ALTER TABLE "{table}__new" RENAME TO "{table}"')
+    for sql in indexes:
+        database.execute_sql(sql)
+
+
+def _foreign_key_on_delete(migrator, table, column, rel, action):
+    if is_sqlite():
+        _sqlite_foreign_key_on_delete(table, column, action)
+        return
+    # Named as PostgreSQL names the key of a table it creates, so an upgraded database matches a new one.
+    apply(migrator.drop_foreign_key_constraint(table, column),
+          migrator.add_foreign_key_constraint(table, column, rel, "id", on_delete=action,
+                                              constraint_name=f"{table}_{column}_fkey"))
+
+
+def _family_tickets(migrator):
+    """The kiosk's family visit links to a family record, with no case; a family record outlives a case
+    removed from under it (its link to the case goes, the record stays)."""
+    if not {c.name: c for c in database.get_columns("ticket_link")}["case_id"].null:
+        apply(migrator.drop_not_null("ticket_link", "case_id"))
+    _foreign_key_on_delete(migrator, "family_member", "case_id", "case", "SET NULL")
+    _foreign_key_on_delete(migrator, "ticket_link", "family_member_id", "family_member", "CASCADE")
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -179,6 +220,7 @@ MIGRATIONS = [
     ("0008_search_words_out", _search_words_out),
     ("0009_throughcare", _throughcare),
     ("0010_families", _families),
+    ("0011_family_tickets", _family_tickets),
 ]
 
 

@@ -15,7 +15,7 @@ from kiosk.cases.models import FAMILY_CONTACT_KINDS, FamilyContact
 from kiosk.cases import bookings
 from kiosk.cases.families import add_family_member, withdraw_consent
 from kiosk.cases.services import add_flag, add_plan_item
-from kiosk.cases.visits import link_ticket
+from kiosk.cases.visits import link_family_ticket, link_ticket
 from kiosk.db import database, is_sqlite
 from kiosk.dropin.devices import COOKIES, KINDS
 from kiosk.migrations import MODELS
@@ -85,7 +85,7 @@ class World:
         bookings.book(first.id, self.keyworker, datetime(2026, 11, 23, 14, 0), self.reception, note="Benefits")
         add_flag(first.id, "keep_apart", "Not in the waiting room together", self.keyworker, second)
         add_flag(second.id, "staff_safety", None, self.keyworker)
-        link_ticket(tickets[3].id, first.id, self.reception, family_member_id=member.id)
+        link_family_ticket(tickets[3].id, member.id, self.reception)
         self.kiosk_token = enrol_device("kiosk", name="Reception tablet")
         self.display_token = enrol_device("display", name="Wall screen")
         self.tickets = tickets

@@ -139,7 +139,7 @@ class ActionPlanItem(BaseModel):
 class FamilyMember(BaseModel):
     """A family member or friend of someone in custody: a client in their own right, with their own consent
     and contact log. Their record is linked to the person's case only while both agree (families.linked_case)."""
-    case = ForeignKeyField(Case, null=True, backref="family", on_delete="CASCADE")
+    case = ForeignKeyField(Case, null=True, backref="family", on_delete="SET NULL")  # the record outlives a case
     name = CharField(max_length=100)
     relationship = CharField(max_length=60)
     phone = CharField(max_length=40, null=True)
@@ -258,10 +258,11 @@ class TravelHelp(BaseModel):
 
 
 class TicketLink(BaseModel):
-    """Ties a queue ticket to the case (and family member or appointment) reception matched it with."""
+    """Ties a queue ticket to the case (and appointment) reception matched it with, or, for a family visit,
+    to the family record alone: a family member's visit is theirs, never the prisoner's case's."""
     ticket = ForeignKeyField(Ticket, unique=True, backref="+", on_delete="CASCADE")
-    case = ForeignKeyField(Case, backref="ticket_links")
-    family_member = ForeignKeyField(FamilyMember, null=True, backref="+")
+    case = ForeignKeyField(Case, null=True, backref="ticket_links")
+    family_member = ForeignKeyField(FamilyMember, null=True, backref="+", on_delete="CASCADE")
     appointment = ForeignKeyField(Appointment, null=True, backref="+")
     linked_by = ForeignKeyField(StaffUser, null=True, backref="+")
     linked_at = DateTimeField(default=utcnow)

@@ -1,11 +1,12 @@
 """Where the queue meets casework: tickets linked to cases, the visit's entry in the contact log,
 and what reception's queue and the keyworker's desk show of a case."""
+from peewee import JOIN
+
 from .. import audit
 from ..clock import utcnow
 from ..dropin import live
-from ..dropin.models import DropInSession, Ticket
-from ..errors import BadInput, NotFound
-from ..offices.models import current_office_id
+from ..dropin.models import Ticket
+from ..errors import BadInput, NotFound, Refused
 from ..people.models import StaffUser
 from ..transactions import write_transaction
 from . import families
@@ -14,20 +15,29 @@ from .bookings import expected_cases
 from .services import create_case, get_case
 
 
-def link_ticket(ticket_id, case_id, staff, family_member_id=None, appointment_id=None):
-    """Tie a queue ticket to a case (and to a family member or an appointment of it)."""
+def _ticket_here(ticket_id):
+    """Only a ticket of this office's queue: another office's is not there to link."""
+    from ..dropin.queue import ticket_by_id  # the queue imports this module to record visits
+    return ticket_by_id(ticket_id)
+
+
+def _save_link(ticket, staff, case=None, member=None, appointment=None):
+    (TicketLink.insert(ticket=ticket, case=case, family_member=member, appointment=appointment,
+                       linked_by=staff, linked_at=utcnow())
+     .on_conflict(conflict_target=[TicketLink.ticket],
+                  update={TicketLink.case: case.id if case else None,
+                          TicketLink.family_member: member.id if member else None,
+                          TicketLink.appointment: appointment.id if appointment else None,
+                          TicketLink.linked_by: staff.id, TicketLink.linked_at: utcnow()})
+     .execute())
+
+
+def link_ticket(ticket_id, case_id, staff, appointment_id=None):
+    """Tie a queue ticket to a case (and to an appointment of it)."""
     with write_transaction():
         live.bump()
-        # Only a ticket of this office's queue: another office's is not there to link.
-        ticket = (Ticket.select(Ticket).join(DropInSession)
-                  .where((Ticket.id == ticket_id) & (DropInSession.office == current_office_id())).first())
-        if ticket is None:
-            raise NotFound("That ticket no longer exists.")
+        ticket = _ticket_here(ticket_id)
         case = get_case(case_id)
-        member = FamilyMember.get_or_none((FamilyMember.id == family_member_id) & (FamilyMember.case == case)) \
-            if family_member_id else None
-        if family_member_id and member is None:
-            raise BadInput("That family member is not on this case.")
         appointment = None
         if appointment_id:
             appointment = Appointment.get_or_none((Appointment.id == appointment_id) & (Appointment.case == case))
@@ -38,15 +48,31 @@ def link_ticket(ticket_id, case_id, staff, family_member_id=None, appointment_id
             # The visit is for the appointment's keyworker: their Call next takes it, others' pass it over.
             Ticket.update(visit_for="appointment", requested_staff=appointment.keyworker_id).where(
                 Ticket.id == ticket.id).execute()
-        (TicketLink.insert(ticket=ticket, case=case, family_member=member, appointment=appointment,
-                           linked_by=staff, linked_at=utcnow())
-         .on_conflict(conflict_target=[TicketLink.ticket],
-                      update={TicketLink.case: case.id, TicketLink.family_member: member.id if member else None,
-                              TicketLink.appointment: appointment.id if appointment else None,
-                              TicketLink.linked_by: staff.id, TicketLink.linked_at: utcnow()})
-         .execute())
+        _save_link(ticket, staff, case=case, appointment=appointment)
         audit.record("update", case, f"linked ticket {ticket.number} ({ticket.id})", staff=staff)
     return case
+
+
+def link_family_ticket(ticket_id, member_id, staff):
+    """Tie a family visitor's ticket to their own family record, never to the prisoner's case: the visit
+    goes in their log. Refused once their consent is withdrawn, as nothing more is recorded then."""
+    with write_transaction():
+        live.bump()
+        ticket = _ticket_here(ticket_id)
+        member = families.get_family_member(member_id)
+        if member.consent_withdrawn_on:
+            raise Refused(families.withdrawn_message(member))
+        _save_link(ticket, staff, member=member)
+        audit.record("update", member, f"linked ticket {ticket.number} ({ticket.id})", staff=staff)
+    return member
+
+
+def family_record_from_ticket(ticket_id, data, staff):
+    """A new family record for the family visitor at the desk, their ticket linked to it."""
+    with write_transaction():
+        member = families.add_family_member(data, staff)
+        link_family_ticket(ticket_id, member.id, staff)
+    return member
 
 
 def match_appointment(ticket_id, appointment_id, staff):
@@ -73,7 +99,7 @@ def record_visit(ticket, staff, outcome, now):
     Only caseworkers write the contact log. When someone else presses Done, the log records only
     that the person came in; their note stays on the ticket, which is purged with it."""
     link = TicketLink.get_or_none(TicketLink.ticket == ticket.id)
-    if link is None or link.case_id is None:
+    if link is None or (link.case_id is None and link.family_member_id is None):
         return None
     kind = "appointment" if link.appointment_id else "drop_in"
     if staff is None or not staff.sees_casework:
@@ -135,7 +161,8 @@ def link_of(ticket):
 def cases_named(tickets, annotations, appointments, expected=()):
     """The cases reception's queue names: those linked to a ticket still in the building, today's
     appointments and who else is expected (finished tickets are listed without their case)."""
-    linked = [annotations[t.id]["case"].id for t in tickets if t.is_active and t.id in annotations]
+    linked = [annotations[t.id]["case"].id for t in tickets
+              if t.is_active and t.id in annotations and annotations[t.id]["case"] is not None]
     return list(dict.fromkeys(linked + [a.case.id for a in appointments] + [case.id for case, _ in expected]))
 
 
@@ -162,22 +189,33 @@ def record_desk_shown(case_id):
     audit.record_shown([case_id], "shown at the desk", once_a_day=True)
 
 
+def record_family_desk_shown(member):
+    """Audit a family visitor's record named at the desk (and their person's case, if linked), once a day."""
+    audit.record_shown([member.id], "shown at the desk", once_a_day=True, object_type="FamilyMember")
+    if member.is_linked:
+        record_desk_shown(member.case_id)
+
+
 def queue_annotations(tickets):
-    """For reception's queue: each ticket's case if linked, new or returning, and discreet alerts."""
+    """For reception's queue: each ticket's case if linked, new or returning, and discreet alerts; a family
+    visitor's ticket is marked as linked to their family record (its id only: nothing of the record is shown)."""
     by_id = {t.id: t for t in tickets}
     if not by_id:
         return {}, []
-    links = list(TicketLink.select(TicketLink, Case).join(Case).where(TicketLink.ticket.in_(list(by_id))))
+    links = list(TicketLink.select(TicketLink, Case).join(Case, JOIN.LEFT_OUTER)
+                 .where(TicketLink.ticket.in_(list(by_id))))
+    annotations = {link.ticket_id: {"case": None, "family": link.family_member_id, "returning": False, "flags": []}
+                   for link in links if link.case_id is None}
+    links = [link for link in links if link.case_id is not None]
     case_ids = [link.case_id for link in links]
     if not case_ids:
-        return {}, []
+        return annotations, []
     flags = list(SafetyFlag.select().where(SafetyFlag.case.in_(case_ids) & SafetyFlag.active))
     seen_before = {case_id for (case_id,) in ContactEntry.select(ContactEntry.case)
                    .where(ContactEntry.case.in_(case_ids)).distinct().tuples()}
-    annotations = {}
     for link in links:
         annotations[link.ticket_id] = {
-            "case": link.case, "returning": link.case_id in seen_before, "family": bool(link.family_member_id),
+            "case": link.case, "returning": link.case_id in seen_before, "family": None,
             "flags": [f for f in flags if f.case_id == link.case_id]}
     # In the building: waiting, called, or with someone in a room.
     here = {link.case_id: by_id[link.ticket_id] for link in links if by_id[link.ticket_id].is_active}

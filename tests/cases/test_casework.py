@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from kiosk.cases import bookings, eligibility, families, services as casework, visits
-from kiosk.cases.models import Appointment, Case, ContactEntry, FamilyContact, SafetyFlag
-from kiosk.errors import BadInput, StaleRecord
+from kiosk.cases.models import Appointment, Case, ContactEntry, FamilyContact, SafetyFlag, TicketLink
+from kiosk.errors import BadInput, Refused, StaleRecord
 from kiosk.dropin.models import Room, Ticket
 from kiosk.dropin.queue import move, session_tickets, waiting
 from kiosk.dropin.sessions import working_session
@@ -175,7 +175,9 @@ def test_a_family_visit_goes_in_their_own_log_never_the_case_s(worker):
     case = make_case()
     mum = families.add_family_member({"name": "Mary Morgan", "relationship": "Mother"}, worker, case.id)
     ticket = make_ticket(visit_for="family")
-    visits.link_ticket(ticket.id, case.id, worker, family_member_id=mum.id)
+    visits.link_family_ticket(ticket.id, mum.id, worker)
+    link = TicketLink.get()
+    assert (link.case_id, link.family_member_id) == (None, mum.id)  # the ticket names the family record alone
     see(ticket, worker, "Booked APVS travel")
     assert ContactEntry.select().count() == 0
     entry = FamilyContact.get()
@@ -183,11 +185,25 @@ def test_a_family_visit_goes_in_their_own_log_never_the_case_s(worker):
         mum.id, "drop_in", "Booked APVS travel", ticket.id)
 
 
-def test_a_family_member_of_another_case_cannot_be_linked(worker):
-    case, other = make_case(), make_case(name="Jo Bell")
-    stranger = families.add_family_member({"name": "Pat Bell", "relationship": "Partner"}, worker, other.id)
-    with pytest.raises(BadInput, match="That family member is not on this case."):
-        visits.link_ticket(make_ticket().id, case.id, worker, family_member_id=stranger.id)
+def test_a_family_visitor_without_a_case_gets_a_record_and_their_visit_logged(worker):
+    ticket = make_ticket(visit_for="family", name="Rose")
+    rose = visits.family_record_from_ticket(ticket.id, {"name": "Rose Duffy", "relationship": "Mother",
+                                                        "in_custody": "Her son Ryan"}, worker)
+    assert (rose.case_id, TicketLink.get().family_member_id) == (None, rose.id)
+    see(ticket, worker, "Asked about visiting times")
+    assert [(e.family_member_id, e.summary) for e in FamilyContact.select()] == [(rose.id, "Asked about visiting times")]
+    annotations, alerts = annotate()
+    assert (annotations[ticket.id]["case"], annotations[ticket.id]["family"], alerts) == (None, rose.id, [])
+
+
+def test_a_ticket_cannot_be_linked_to_a_family_record_whose_consent_was_withdrawn(worker):
+    gone = families.add_family_member({"name": "Ann Kerr", "relationship": "Aunt",
+                                       "consent_date": date(2026, 9, 1)}, worker)
+    families.withdraw_consent(gone.id, date(2026, 11, 2), worker)
+    ticket = make_ticket(visit_for="family")
+    with pytest.raises(Refused, match="Consent was withdrawn on 02/11/2026"):
+        visits.link_family_ticket(ticket.id, gone.id, worker)
+    assert TicketLink.select().count() == 0
 
 
 def annotate():

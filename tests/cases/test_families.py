@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from kiosk.audit import AuditEvent
 from kiosk.cases import families
-from kiosk.cases.models import ContactEntry, FamilyContact, FamilyMember, TravelHelp
+from kiosk.cases.models import ContactEntry, FamilyContact, FamilyMember, TicketLink, TravelHelp
 from kiosk.dropin.models import Room
 from kiosk.retention import purge
 
@@ -156,11 +156,13 @@ def test_added_from_the_case_page_without_both_consents_it_opens_their_own_recor
     assert "The case will show it once both agree to the link." in text(client.get(response.headers["Location"]))
 
 
-def visit_done_at_the_desk(client, case, member, note):
-    """Reception links a family ticket to the family member; the keyworker calls it and presses Done."""
+def visit_done_at_the_desk(client, member, note):
+    """Reception links a family ticket to the family record; the keyworker calls it and presses Done."""
     ticket = make_ticket(visit_for="family", name="Mary")
-    link = client.post(f"/staff/tickets/{ticket.id}/link", data={"case": case.id, "family_member": member.id})
+    link = client.post(f"/staff/tickets/{ticket.id}/link-family", data={"family_member": member.id})
     assert link.status_code == 303
+    assert (TicketLink.get(TicketLink.ticket == ticket.id).case_id, TicketLink.get().family_member_id) == (
+        None, member.id)
     room = Room.get(Room.name == "Room 2").id
     assert client.post(f"/staff/tickets/{ticket.id}", data={"action": "call", "room": room}).status_code == 303
     done = client.post(f"/staff/tickets/{ticket.id}", data={"action": "finish", "expected_state": "called",
@@ -174,16 +176,26 @@ def test_a_family_visit_done_at_the_desk_goes_in_their_log_and_the_case_s_is_unc
     case = make_case(keyworker=worker)
     mary = families.add_family_member({"name": "Mary Morgan", "relationship": "Mother", "link_consent_family": True,
                                        "link_consent_person": True}, worker, case.id)
-    ticket = visit_done_at_the_desk(client, case, mary, "Helped with the visiting order")
+    ticket = visit_done_at_the_desk(client, mary, "Helped with the visiting order")
     assert ContactEntry.select().where(ContactEntry.case == case.id).count() == 0
     entry = FamilyContact.get()
     assert (entry.family_member_id, entry.kind, entry.summary, entry.ticket_id, entry.staff_id) == (
         mary.id, "drop_in", "Helped with the visiting order", ticket.id, worker.id)
     assert "Helped with the visiting order" in text(client.get(f"/cases/family/{mary.id}"))
     assert "Helped with the visiting order" not in text(client.get(f"/cases/{case.id}"))
+    # Their ticket linked before consent was withdrawn: Done writes nothing more.
+    later = make_ticket(visit_for="family", name="Mary")
+    assert client.post(f"/staff/tickets/{later.id}/link-family", data={"family_member": mary.id}).status_code == 303
     families.withdraw_consent(mary.id, date(2026, 11, 23), worker)
-    visit_done_at_the_desk(client, case, mary, "Came in again")
+    room = Room.get(Room.name == "Room 2").id
+    assert client.post(f"/staff/tickets/{later.id}", data={"action": "call", "room": room}).status_code == 303
+    assert client.post(f"/staff/tickets/{later.id}", data={"action": "finish", "expected_state": "called",
+                                                          "outcome": "Came in again"}).status_code == 303
     assert FamilyContact.select().count() == 1 and ContactEntry.select().count() == 0, "nothing once withdrawn"
+    # And a new ticket is not linked to the record at all.
+    refused = client.post(f"/staff/tickets/{make_ticket(visit_for='family').id}/link-family",
+                          data={"family_member": mary.id})
+    assert refused.status_code == 409 and "Consent was withdrawn on 23/11/2026" in text(refused)
 
 
 def test_travel_help_for_a_family_member_is_in_their_own_log(client, auth):
@@ -273,12 +285,57 @@ def test_the_desk_names_a_family_visitor_s_case_only_while_both_agree(client, au
     case = make_case(keyworker=worker)
     mary = families.add_family_member({"name": "Mary Morgan", "relationship": "Mother"}, worker, case.id)
     ticket = make_ticket(visit_for="family", name="Mary")
-    client.post(f"/staff/tickets/{ticket.id}/link", data={"case": case.id, "family_member": mary.id})
+    client.post(f"/staff/tickets/{ticket.id}/link-family", data={"family_member": mary.id})
     client.post("/staff/desk/room", data={"room": Room.get(Room.name == "Room 2").id})
     client.post("/staff/desk/call-next")
-    client.get("/staff/desk")  # the link's message, which names the case to reception, is shown once
+    client.get("/staff/desk")  # the link's message is shown once
     desk = text(client.get("/staff/desk"))
-    assert "Family visit: Mary Morgan Mother. Their record" in desk and case.reference not in desk
+    # Who she supports, as her own record has it; the case itself is not named until both agree.
+    assert "Family visit: Mary Morgan Mother, supporting Alex Morgan. Their record" in desk
+    assert case.reference not in desk and "Open action plan" not in desk
     for side in ("family", "person"):
         families.record_link_consent(mary.id, side, True, worker)
     assert f"Mother of {case.reference}" in text(client.get("/staff/desk"))
+
+
+def test_reception_links_a_kiosk_family_visit_to_a_family_record_never_to_a_case(client, auth):
+    """The kiosk's "family or friend in prison" ticket: reception's Link finds family records (not cases), or
+    makes one from the ticket; the queue then points to the family record, with no case reference."""
+    staff = auth.login("reception")
+    case = make_case(name="Ryan Duffy")  # the person she supports has a case; her visit is still hers
+    ticket = make_ticket(visit_for="family", name="Rose")
+    queue = client.get("/staff/queue").get_data(as_text=True)
+    assert f'href="/staff/tickets/{ticket.id}/link"' in queue and "Link family record" in queue
+    page = text(client.get(f"/staff/tickets/{ticket.id}/link"))
+    assert "to a family record" in page and "New family record from this ticket" in page
+    assert "Ryan Duffy" not in text(client.get(f"/staff/tickets/{ticket.id}/link?q=Ryan")), "no cases offered"
+    made = client.post(f"/staff/tickets/{ticket.id}/family-record", data={**ROSE, "consent_date": ""})
+    assert made.status_code == 303 and made.headers["Location"] == "/staff/queue"
+    rose_record = FamilyMember.get()
+    link = TicketLink.get()
+    assert (rose_record.case_id, link.case_id, link.family_member_id, link.linked_by_id) == (
+        None, None, rose_record.id, staff.id)
+    queue = client.get("/staff/queue").get_data(as_text=True)
+    assert f'href="/cases/family/{rose_record.id}"' in queue and case.reference not in queue
+    assert ("update", "FamilyMember", rose_record.id, f"linked ticket {ticket.number} ({ticket.id})") in audit_rows()
+
+    # Her next visit: found by her phone number, as she types it.
+    again = make_ticket(visit_for="family")
+    found = client.get(f"/staff/tickets/{again.id}/link?to=family&q=0141+496", headers={"HX-Request": "true"})
+    assert "<html" not in found.get_data(as_text=True) and "Rose Duffy" in text(found)
+    assert client.post(f"/staff/tickets/{again.id}/link-family",
+                       data={"family_member": rose_record.id}).status_code == 303
+    assert TicketLink.get(TicketLink.ticket == again.id).family_member_id == rose_record.id
+
+
+def test_a_wrong_choice_at_the_kiosk_is_put_right_at_the_link_page(client, auth):
+    auth.login("reception")
+    for_herself = make_ticket(visit_for="family", name="Jo")
+    assert "Link to a case instead" in text(client.get(f"/staff/tickets/{for_herself.id}/link"))
+    assert "to a case" in text(client.get(f"/staff/tickets/{for_herself.id}/link?to=case"))
+    for_her_son = make_ticket(visit_for="self", name="Rose")
+    assert "to a family record" in text(client.get(f"/staff/tickets/{for_her_son.id}/link?to=family"))
+    bad = client.post(f"/staff/tickets/{for_her_son.id}/family-record", data={"name": "", "relationship": "Mother"})
+    assert bad.status_code == 400 and FamilyMember.select().count() == 0
+    missing = client.post(f"/staff/tickets/{for_her_son.id}/link-family", data={"family_member": 999})
+    assert missing.status_code == 404 and TicketLink.select().count() == 0

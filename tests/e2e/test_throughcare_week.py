@@ -121,3 +121,27 @@ def test_a_keyworkers_week(server, pages):
     expect(page.locator("#flash")).to_contain_text("Saved.")
     expect(page.locator(".case-meta .tag")).to_have_text("Closed")
     expect(page.locator(".facts", has_text="Closed")).to_contain_text("Support completed")
+
+
+def test_reception_links_a_family_visit_to_her_own_record(server, pages):
+    """A mother checks in at the kiosk as "family or friend in prison": reception's Link opens family records,
+    makes hers from the ticket, and the queue row then leads to her record, never to a case."""
+    from .helpers import add_ticket
+    ticket = add_ticket(server, visit_for="family", name="Rose")
+    reception = pages.staff_page("rab", "reception", viewport={"width": 1280, "height": 800}, has_touch=True)
+    reception.click(f"#link-{ticket.id}")
+    expect(reception.locator("h1")).to_have_text(f"Link ticket {ticket.number} (Rose) to a family record")
+    expect(reception.locator("#family-results-box")).to_contain_text("No family record matches")
+    form = reception.locator(".family-new form")
+    form.get_by_label("Name").fill("Rose Duffy")
+    form.get_by_label("Relationship").fill("Mother")
+    form.get_by_label("Who they support in custody").fill("Her son Ryan")
+    form.get_by_label("Prison").fill("HMP Low Moss")
+    screenshot(reception, "reception-link-family")
+    assert_no_serious_axe_violations(reception, "linking a family visit")
+    reception.click("#new-family-from-ticket")
+    expect(reception.locator("#flash")).to_contain_text(f"ticket {ticket.number} linked to it")
+    row = reception.locator("#waiting-table tr", has_text="Rose")
+    expect(row.get_by_role("link", name="Family record")).to_be_visible()
+    row.get_by_role("link", name="Family record").click()
+    expect(reception.locator("h1")).to_contain_text("Rose Duffy")

@@ -185,6 +185,9 @@ def test_demo_command_fills_a_session(runner):
     assert states == {"waiting", "called", "in_progress", "done", "no_show", "left", "cancelled"}
     assert StaffUser.select().where(StaffUser.role == "keyworker").count() == 3
     assert {user.role for user in StaffUser.select()} == set(ROLES)
+    from kiosk.cases.models import TicketLink
+    family_visit = TicketLink.get(TicketLink.family_member.is_null(False))
+    assert (family_visit.case_id, family_visit.ticket.visit_for) == (None, "family"), "her own record, no case"
 
 
 def test_post_without_csrf_token_is_refused(guarded_client):

@@ -219,16 +219,23 @@ def test_family_records_made_before_0010_keep_their_case_and_get_both_consents_t
     with app.app_context():
         from kiosk.cases.models import FamilyMember
         from kiosk.cases.families import linked_case
-        from ..factories import make_case
+        from ..factories import make_case, make_ticket
         from .before_families import back_to_0009
         case = make_case(establishment="HMP Low Moss")
         back_to_0009([(case.id, "Mary Morgan", "Mother", "2026-10-01"), (case.id, "Pat Morgan", "Brother", None)])
-        assert migrate() == ["0010_families"]
+        assert migrate() == ["0010_families", "0011_family_tickets"]
         mary, pat = FamilyMember.select().order_by(FamilyMember.id)
         assert (mary.case_id, mary.link_consent_person, mary.link_consent_family) == (case.id, True, True)
         assert (pat.case_id, pat.link_consent_person, pat.link_consent_family) == (case.id, True, False)
         assert (mary.in_custody, mary.prison, mary.consent_withdrawn_on) == ("Alex Morgan", "HMP Low Moss", None)
         assert linked_case(mary) == case and linked_case(pat) is None
+        # 0011: a family record outlives the case (its link goes), and a ticket can be linked to the family record alone.
+        from kiosk.cases.models import Case, TicketLink
+        TicketLink.create(ticket=make_ticket(name="Mary"), family_member=mary)
+        Case.delete().where(Case.id == case.id).execute()
+        assert [(m.name, m.case_id) for m in FamilyMember.select().order_by(FamilyMember.id)] == [
+            ("Mary Morgan", None), ("Pat Morgan", None)]
+        assert TicketLink.get().case_id is None
         once = dump(path)
         assert migrate() == []
     assert dump(path) == once

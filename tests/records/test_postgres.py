@@ -51,7 +51,12 @@ def _shape():
         "WHERE table_schema = 'public'").fetchall()
     indexes = database.execute_sql("SELECT tablename, indexname, indexdef FROM pg_indexes "
                                    "WHERE schemaname = 'public'").fetchall()
-    return set(columns), set(indexes)
+    keys = database.execute_sql(  # each foreign key: its table, name, column and what deleting the row it names does
+        "SELECT k.table_name, k.constraint_name, k.column_name, r.delete_rule "
+        "FROM information_schema.referential_constraints r JOIN information_schema.key_column_usage k "
+        "ON k.constraint_name = r.constraint_name AND k.constraint_schema = r.constraint_schema "
+        "WHERE r.constraint_schema = 'public'").fetchall()
+    return set(columns), set(indexes), set(keys)
 
 
 def test_an_older_database_is_brought_up_to_date(app):
@@ -93,7 +98,7 @@ def test_family_records_from_before_0010_are_upgraded_in_place(app):
     back_to_0009([(case.id, "Mary Morgan", "Mother", "2026-10-01"), (case.id, "Pat Morgan", "Brother", None)])
     assert _shape() != current
 
-    assert migrate() == ["0010_families"]
+    assert migrate() == ["0010_families", "0011_family_tickets"]
     assert _shape() == current
     assert migrate() == []
     mary, pat = FamilyMember.select().order_by(FamilyMember.id)
@@ -102,4 +107,11 @@ def test_family_records_from_before_0010_are_upgraded_in_place(app):
     assert (pat.case_id, pat.link_consent_person, pat.link_consent_family, pat.prison) == (
         case.id, True, False, "HMP Low Moss")
     assert linked_case(mary) == case and linked_case(pat) is None
+    # 0011: a family record outlives the case (its link goes), and a ticket can be linked to the family record alone.
+    from kiosk.cases.models import Case, TicketLink
+    TicketLink.create(ticket=make_ticket(name="Mary"), family_member=mary)
+    Case.delete().where(Case.id == case.id).execute()
+    assert [(m.name, m.case_id) for m in FamilyMember.select().order_by(FamilyMember.id)] == [
+        ("Mary Morgan", None), ("Pat Morgan", None)]
+    assert TicketLink.get().case_id is None
     FamilyMember.create(name="Rose Duffy", relationship="Mother")  # no case at all

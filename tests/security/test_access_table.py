@@ -59,6 +59,8 @@ RULES = {
     "reception.reopen_session_checkin": STAFF,
     "reception.extra_session": STAFF,
     "reception.link_ticket": STAFF,
+    "reception.link_family": STAFF,
+    "reception.family_record_from_ticket": STAFF,
     "reception.match_appointment": STAFF,
     "reception.switch_office": STAFF,
     "cases.index": STAFF,

@@ -1,6 +1,7 @@
 """Fuzzing the staff pages: the queue, the desk, a session's check-in, linking a ticket to a case,
 and the office (the rules are in tests/security/test_fuzz.py's docstring)."""
 import io
+from datetime import date
 
 import pytest
 from hypothesis import strategies as st
@@ -12,7 +13,7 @@ from kiosk.dropin.queue import current_visitor, move
 from kiosk.dropin.sessions import close_checkin, reopen_checkin, working_session
 from kiosk.web.reception.forms import TICKET_ACTIONS
 
-from ..fuzz_strategies import choice, hhmm, known_or_any, person, several, words
+from ..fuzz_strategies import choice, day, hhmm, known_or_any, person, several, words
 from ..fuzz_support import INT_PATHS, fuzz_tests, get, p, poll_version
 
 pytestmark = pytest.mark.slow
@@ -55,7 +56,12 @@ POST_SPECS = [
     p("desk.desk_room_choice", "keyworker", fields=lambda w: {"room": known_or_any(w.ids(Room))}),
     p("desk.desk_call_next", "keyworker", prepare=desk_free),
     p("reception.link_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]}, fields=lambda w: {
-        "case": known_or_any(w.ids(Case)), "family_member": known_or_any(w.ids(FamilyMember))}),
+        "case": known_or_any(w.ids(Case))}),
+    p("reception.link_family", "reception", path={"ticket_id": INT_PATHS["ticket_id"]}, fields=lambda w: {
+        "family_member": known_or_any(w.ids(FamilyMember))}),
+    p("reception.family_record_from_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
+      fields=lambda w: {"name": person(100), "relationship": words(60), "phone": words(40), "in_custody": person(100),
+                        "prison": words(100), "consent_date": day(date(2020, 1, 1)), "address": words(500)}),
     p("reception.match_appointment", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
       fields=lambda w: {"appointment": known_or_any(w.ids(Appointment))}),
     p("reception.switch_office", "reception", fields=lambda w: {"office": known_or_any(w.ids(Office))}),
@@ -65,7 +71,8 @@ GET_SPECS = [
     get("reception.queue_live", "reception", query=lambda w: {"v": poll_version(w)}),
     get("desk.desk_live", "keyworker", query=lambda w: {"v": poll_version(w)}),
     get("reception.link_ticket", "reception", path={"ticket_id": INT_PATHS["ticket_id"]},
-        query=lambda w: {"q": st.sampled_from(["Alex", "GTC-0001", "01/05/1990", "1990-05-01", "sam"])}),
+        query=lambda w: {"q": st.sampled_from(["Alex", "GTC-0001", "01/05/1990", "1990-05-01", "sam", "0141 496"]),
+                         "to": st.sampled_from(["", "case", "family", "anything"])}),
 ]
 
 

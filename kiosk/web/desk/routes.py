@@ -30,11 +30,12 @@ def desk_context():
     link = visits.link_of(current)
     summary = None
     # A family visitor's ticket shows who they are, never the case's plan or contact log.
-    if link is not None and not link.family_member_id and staff.sees_casework:
+    if link is not None and link.case_id and staff.sees_casework:
         summary = visits.desk_summary(link.case, current, staff)
-    elif link is not None and (not link.family_member_id or link.family_member.is_linked):
-        # The case's reference and name; a family visitor's case only while both agree to the link.
-        visits.record_desk_shown(link.case_id)
+    elif link is not None and link.case_id:
+        visits.record_desk_shown(link.case_id)  # the case's reference and name, without its summary
+    elif link is not None:  # a family visit: who they are, and the case only while both agree to the link
+        visits.record_family_desk_shown(link.family_member)
     now = utcnow()
     mine, expected = [], []
     if staff.sees_casework:  # their own office appointments today, and who else of theirs may come in

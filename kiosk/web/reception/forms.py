@@ -36,7 +36,10 @@ class ExtraSessionForm(FlaskForm):
 
 class LinkForm(FlaskForm):
     case = IntegerField(validators=[DataRequired(message="Choose a case.")])
-    family_member = IntegerField(validators=[Optional()])
+
+
+class FamilyTicketForm(FlaskForm):
+    family_member = IntegerField(validators=[DataRequired(message="Choose a family record.")])
 
 
 class AppointmentMatchForm(FlaskForm):

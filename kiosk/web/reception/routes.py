@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from ...cases import visits
+from ...cases.families import search_family
 from ...cases.services import keyworkers, search_cases
 from ...clock import utcnow
 from ...dropin import live
@@ -21,7 +22,8 @@ from ...offices.models import current_office_id, offices_of
 from ..access import me, staff_required
 from ..filters import local_time
 from ..respond import done, staff_poll, valid
-from .forms import AppointmentMatchForm, ExtraSessionForm, LinkForm, TicketActionForm, WalkInForm
+from ..cases.forms import NewFamilyForm
+from .forms import AppointmentMatchForm, ExtraSessionForm, FamilyTicketForm, LinkForm, TicketActionForm, WalkInForm
 
 bp = Blueprint("reception", __name__, url_prefix="/staff")
 
@@ -170,14 +172,45 @@ def extra_session():
 @bp.route("/tickets/<int:ticket_id>/link", methods=["GET", "POST"])
 @staff_required
 def link_ticket(ticket_id):
-    """Find the visitor's case as you type and link the ticket to it, or make a new case."""
+    """Find the visitor's case as you type and link the ticket to it, or make a new case. A family visitor's
+    ticket is linked to their own family record instead (?to=family or ?to=case when the kiosk's choice was wrong)."""
     ticket = ticket_by_id(ticket_id)
     if request.method == "POST":
         form = valid(LinkForm())
-        case = visits.link_ticket(ticket_id, form.case.data, me(), family_member_id=form.family_member.data)
+        case = visits.link_ticket(ticket_id, form.case.data, me())
         return done(f"Ticket {ticket.number} is linked to {case.reference}.", url_for("reception.queue"))
     q = request.args.get("q", "")
+    if request.args.get("to", "family" if ticket.visit_for == "family" else "case") == "family":
+        return _family_link_page(ticket, q)
     return render_template("reception/link.html", ticket=ticket, q=q, results=search_cases(q) if q else [])
+
+
+def _family_link_page(ticket, q, form=None, status=200):
+    results = search_family(q) if q else []
+    if request.htmx and not form:  # searching as they type: the results alone
+        return render_template("reception/_family_results.html", ticket=ticket, q=q, results=results)
+    form = form or NewFamilyForm(formdata=None, name=ticket.name)
+    return render_template("reception/link_family.html", ticket=ticket, q=q, results=results, form=form), status
+
+
+@bp.route("/tickets/<int:ticket_id>/link-family", methods=["POST"])
+@staff_required
+def link_family(ticket_id):
+    ticket = ticket_by_id(ticket_id)
+    form = valid(FamilyTicketForm())
+    visits.link_family_ticket(ticket.id, form.family_member.data, me())
+    return done(f"Ticket {ticket.number} is linked to their family record.", url_for("reception.queue"))
+
+
+@bp.route("/tickets/<int:ticket_id>/family-record", methods=["POST"])
+@staff_required
+def family_record_from_ticket(ticket_id):
+    ticket = ticket_by_id(ticket_id)
+    form = NewFamilyForm()
+    if not form.validate():
+        return _family_link_page(ticket, "", form=form, status=400)
+    visits.family_record_from_ticket(ticket.id, form.family_data(), me())
+    return done(f"Family record added and ticket {ticket.number} linked to it.", url_for("reception.queue"))
 
 
 @bp.route("/tickets/<int:ticket_id>/appointment", methods=["POST"])
