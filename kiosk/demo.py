@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .cases.models import ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
 from .clock import utcnow
+from .demo_history import past_dropins
 from .demo_year import throughcare_year
 from .dropin import devices, live
 from .dropin.models import DeskAssignment, DropInSession, Room, Ticket
@@ -87,8 +88,10 @@ def load_demo(base_url=None):
         session.last_number = number
         session.save()
         made = _demo_cases(session, keyworkers, now)
+        history = past_dropins([session.office_id], keyworkers, now)
     lines.append(f"Session in progress with {len(TICKETS)} tickets, numbers 1 to {number}.")
     lines.append(f"{made} cases, some linked to tickets in the queue.")
+    lines.append(f"{history} tickets at the drop-ins of the last 26 weeks, for the reports.")
     return lines + demo_device_links(base_url)
 
 

@@ -21,8 +21,9 @@ from .dropin.models import Device, QueueState
 from .offices.models import DEFAULT_OFFICE_ID, DEFAULT_OFFICE_NAME, Office, StaffOffice
 from .offices.services import furnish
 from .people.models import SignIn, StaffUser
+from .reports.models import MODELS as REPORT_MODELS
 
-MODELS = [StaffUser, SignIn, Office, StaffOffice, *DROPIN_MODELS, *CASE_MODELS, AuditEvent]
+MODELS = [StaffUser, SignIn, Office, StaffOffice, *DROPIN_MODELS, *CASE_MODELS, AuditEvent, *REPORT_MODELS]
 
 
 class SchemaMigration(BaseModel):
@@ -203,6 +204,12 @@ def _family_tickets(migrator):
     _foreign_key_on_delete(migrator, "ticket_link", "family_member_id", "family_member", "CASCADE")
 
 
+def _daily_figures(migrator):
+    """Anonymous daily figures for reports, which the purge of tickets' free text leaves alone. Past days are
+    folded into them when the purge or a report first needs them."""
+    database.create_tables(REPORT_MODELS, safe=True)
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -221,6 +228,7 @@ MIGRATIONS = [
     ("0009_throughcare", _throughcare),
     ("0010_families", _families),
     ("0011_family_tickets", _family_tickets),
+    ("0012_daily_figures", _daily_figures),
 ]
 
 

@@ -18,10 +18,11 @@ from .desk.routes import bp as desk_bp
 from .display.routes import bp as display_bp
 from .limits import limiter
 from .reception.routes import bp as reception_bp
+from .reports.routes import bp as reports_bp
 from .ticket.routes import bp as ticket_bp
 
 BLUEPRINTS = (account_bp, admin_bp, enrol_bp, auth_bp, cases_bp, checkin_bp, desk_bp, display_bp, reception_bp,
-              ticket_bp)
+              reports_bp, ticket_bp)
 
 
 def init_app(app):

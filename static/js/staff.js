@@ -109,3 +109,9 @@
     });
   });
 })();
+
+// A Print button on a page made for paper (the reports): the browser's own print, with the print styles.
+document.addEventListener("click", function (event) {
+  "use strict";
+  if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+});

@@ -70,6 +70,15 @@ def module_server(request, tmp_path_factory):
         assert not base_url.log.errors, base_url.log.text
 
 
+@pytest.fixture(scope="module")
+def demo(module_server):
+    """The module's server filled with the demo data: a session under way, cases, half a year of drop-ins."""
+    from kiosk.demo import load_demo
+    with module_server.app.app_context():
+        load_demo()
+    return module_server
+
+
 class Watched:
     """Pages opened through this fail the test on any console error or failed request."""
 

@@ -7,7 +7,7 @@ nothing scrolls sideways, and no name shows on a public screen.
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.demo import DEMO_PASSWORD, load_demo
+from kiosk.demo import DEMO_PASSWORD
 from kiosk.dropin.models import Ticket
 
 from .conftest import TABLETS
@@ -16,13 +16,6 @@ from .helpers import screenshot, tap_through_kiosk
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 WALLS = {"720p": {"viewport": {"width": 1280, "height": 720}}, "1080p": {"viewport": {"width": 1920, "height": 1080}}}
 DEMO_NAMES = ("Lorraine", "Ally", "Chris", "Paula", "Stevie")
-
-
-@pytest.fixture(scope="module")
-def demo(module_server):
-    with module_server.app.app_context():
-        load_demo()
-    return module_server
 
 
 def test_reception_queue_and_keyworker_desk(demo, module_pages):

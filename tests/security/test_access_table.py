@@ -93,6 +93,8 @@ RULES = {
     "cases.releases_list": CASEWORK,
     "admin.audit_log": MANAGER,
     "admin.audit_csv": MANAGER,
+    "reports.index": MANAGER,
+    "reports.table_csv": MANAGER,
     "admin.device_list": MANAGER,
     "admin.device_enrol": MANAGER,
     "admin.device_link": MANAGER,
@@ -131,6 +133,7 @@ def world(app):
         "user_id": make_staff("reception", "target").id,  # a colleague the manager acts on
         "device_id": devices.enrol("Spare display", "display", None)[0].id,
         "partner_id": partner.id,
+        "key": "needs",  # a report's table, as a CSV file
         "referral_id": referrals.make_referral(case.id, partner.id, None, date(2026, 11, 23), None, worker).id,
         # A fresh one-time link for each request, so each can really be used.
         "code": lambda: devices.make_link("Screen", "display", None)[1],

@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 from kiosk.web.admin.forms import ACTIONS as AUDIT_ACTIONS
 from kiosk.web.admin.forms import OBJECT_TYPES, ROLE_CHOICES
 from kiosk.cases.models import Case
+from kiosk.offices.models import Office
+from kiosk.reports.periods import PERIODS
 from kiosk.dropin.devices import KINDS
 from kiosk.people.accounts import setup_code
 
 from ..factories import PASSWORD
-from ..fuzz_strategies import choice, known_or_any, person, strong_password
+from ..fuzz_strategies import choice, day, known_or_any, person, strong_password
 from ..fuzz_support import INT_PATHS, fuzz_tests, get, p
 
 pytestmark = pytest.mark.slow
@@ -55,6 +57,10 @@ AUDIT_FILTERS = lambda w: {  # noqa: E731
     "since": st.dates(date(2025, 1, 1), date(2027, 1, 1)).map(date.isoformat),
     "until": st.dates(date(2025, 1, 1), date(2027, 1, 1)).map(date.isoformat), "page": st.integers(1, 5).map(str)}
 
+REPORT_CHOICES = lambda w: {  # noqa: E731
+    "period": choice(PERIODS), "first": day(date(2024, 1, 1)), "last": day(date(2024, 1, 1)),
+    "office": known_or_any(w.ids(Office)) | st.just(""), "view": st.sampled_from(["managers", "funders"])}
+
 POST_SPECS = [
     p("account.account", "keyworker", complete=same_confirm, fields=lambda w: {
         "current": st.just(PASSWORD), "new": strong_password(), "confirm": strong_password()}),
@@ -91,6 +97,9 @@ POST_SPECS = [
 GET_SPECS = [
     get("admin.audit_log", "manager", query=AUDIT_FILTERS),
     get("admin.audit_csv", "manager", query=AUDIT_FILTERS),
+    get("reports.index", "manager", query=REPORT_CHOICES),
+    get("reports.table_csv", "manager", query=REPORT_CHOICES,
+        path={"key": lambda w: st.sampled_from(["dropin", "needs", "sessions", "referrals_out", "ratings"])}),
     get("auth.login", "anon", query=lambda w: {"next": st.sampled_from(["/cases/", "//evil.example/", "/staff/"])}),
 ]
 

@@ -1,15 +1,14 @@
 """The audit log for managers, filtered on screen or exported as CSV."""
-import csv
-import io
 from datetime import datetime, time, timedelta, timezone
 
-from flask import Response, render_template, request
+from flask import render_template, request
 
 from ... import audit
 from ...cases.services import case_references
 from ...dropin.schedule import schedule
 from ..access import managers_only
 from ..respond import valid
+from ..spreadsheets import csv_download
 from .blueprint import bp
 from .forms import AuditFilterForm
 
@@ -46,17 +45,8 @@ def audit_log():
 @managers_only
 def audit_csv():
     _, query = _filtered()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["when_utc", "username", "action", "record", "record_id", "detail", "from"])
-    for event in query.iterator():
-        writer.writerow([event.at.isoformat(timespec="seconds") + "Z", _safe(event.username), event.action,
-                         event.object_type or "", event.object_id or "", _safe(event.detail), event.address or ""])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
-
-
-def _safe(text):
-    """A cell that a spreadsheet would run as a formula is written as text."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    rows = ([event.at.isoformat(timespec="seconds") + "Z", event.username or "", event.action,
+             event.object_type or "", event.object_id or "", event.detail or "", event.address or ""]
+            for event in query.iterator())
+    return csv_download("audit-log.csv", ["when_utc", "username", "action", "record", "record_id", "detail", "from"],
+                        rows)

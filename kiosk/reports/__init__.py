@@ -1,0 +1,1 @@
+"""Reports for managers and funders: drop-in and casework figures for a period and an office."""
