@@ -15,7 +15,7 @@ from ..cases.models import (
 )
 from ..dropin.schedule import schedule
 from ..offices.models import DEFAULT_OFFICE_ID, Office, StaffOffice
-from .tables import Table
+from .tables import TOTAL, Table
 
 NOT_RECORDED = "Not recorded"
 OUTREACH_KINDS = {code: label for code, label in BOOKING_KINDS.items() if code != "office"}
@@ -110,7 +110,7 @@ def _grid(found, row_labels, column_labels, total=True):
     for r in row_codes:
         cells = [found[(r, c)] for c in column_codes]
         rows.append([_label(r, row_labels), *cells, *([sum(cells)] if total else [])])
-    return [_label(c, column_labels) for c in column_codes] + (["Total"] if total else []), rows
+    return [_label(c, column_labels) for c in column_codes] + ([TOTAL] if total else []), rows
 
 
 def _cases(p):

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 SMALL = 5  # counts below this are shown to funders as "fewer than 5"
 FEWER_THAN = f"fewer than {SMALL}"
+TOTAL = "Total"
+NOT_SHOWN = "not shown"
 
 
 @dataclass
@@ -22,8 +24,15 @@ class Table:
     notes: list = field(default_factory=list)
 
     def for_funders(self):
-        """The same table with every count from 1 to 4 replaced by "fewer than 5" (0 stays 0: nobody is there)."""
-        rows = [[_hide_small(cell) if i in self.counts else cell for i, cell in enumerate(row)] for row in self.rows]
+        """The same table with every count from 1 to 4 replaced by "fewer than 5" (0 stays 0: nobody is there).
+        A row's Total is not shown where a count in the row is hidden: the total would give the hidden count away."""
+        total = self.columns.index(TOTAL) if TOTAL in self.columns else None
+        rows = []
+        for row in self.rows:
+            hidden = [_hide_small(cell) if i in self.counts else cell for i, cell in enumerate(row)]
+            if total is not None and any(h != c for h, c in zip(hidden[:total], row[:total])):
+                hidden[total] = NOT_SHOWN
+            rows.append(hidden)
         return Table(self.key, self.title, self.made_of, self.columns, rows, self.counts, self.chart, self.notes)
 
 

@@ -141,3 +141,11 @@ def test_refolding_a_day_gives_the_same_figures(october):
     first = fold_day(1, OCT_5)
     assert fold_day(1, OCT_5) == first
     assert DailyFigure.select().where(DailyFigure.day == OCT_5).count() == len(first) + 1
+
+
+def test_the_funder_s_version_does_not_give_a_hidden_count_away_through_a_row_total(app):
+    from kiosk.reports.tables import Table
+    table = Table("t", "T", "m", ["Partner", "Made", "Accepted", "Total"],
+                  [["Clyde Housing", 3, 10, 13], ["Recovery Cafe", 6, 5, 11], ["Quiet", 0, 0, 0]], counts=(1, 2, 3))
+    assert table.for_funders().rows == [["Clyde Housing", "fewer than 5", 10, "not shown"],
+                                        ["Recovery Cafe", 6, 5, 11], ["Quiet", 0, 0, 0]]
