@@ -9,7 +9,7 @@ from .casework import casework_tables
 from .dropin import dropin_tables, period_figures
 from .periods import describe
 
-VIEWS = {"managers": "Managers' view (exact figures)", "funders": "Funder's version (fewer than 5 hidden)"}
+VIEWS = {"managers": "Exact figures", "funders": "For funders"}
 
 
 @dataclass
