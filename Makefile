@@ -7,10 +7,12 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # The pinned packages pyproject.toml lists for the app and for the extras named (see the script).
 PINNED = $$($(BIN)/python scripts/requirements.py $(1))
 HTMX := static/vendor/htmx.min.js
+ICONS := static/vendor/icons/.copied
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard kiosk/translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo db install test test-fast test-sqlite test-postgres test-tools browser bench clean
+.PHONY: run demo db install speech translations test test-fast test-sqlite test-postgres test-tools browser bench clean
 
 # Serving needs only the app's own packages and htmx; test tools come with `make test`.
 run: install db
@@ -21,7 +23,17 @@ run: install db
 demo: install
 	$(BIN)/python run.py --demo --host $(HOST) --port $(PORT)
 
-install: $(VENV)/.installed $(HTMX)
+install: $(VENV)/.installed $(HTMX) $(ICONS) $(CATALOGUES) speech
+
+# The visitor's screens in other languages (kiosk/i18n.py): each catalogue compiled from its .po file.
+kiosk/translations/%/LC_MESSAGES/messages.mo: kiosk/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After changing the visitor's words: every catalogue gets the new and changed strings to translate.
+translations: $(VENV)/.installed
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o build/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i build/messages.pot -d kiosk/translations --no-wrap --ignore-obsolete
 
 $(VENV)/.installed: pyproject.toml scripts/requirements.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +55,17 @@ $(HTMX): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+
+# The kiosk's pictures (kiosk/web/icons.py names them), from the icon package npm installed.
+$(ICONS): $(HTMX) kiosk/web/icons.py scripts/copy_icons.py $(VENV)/.installed
+	$(BIN)/python scripts/copy_icons.py
+	touch $@
+
+# The kiosk reads each step aloud with a speech synthesiser on this machine (kiosk/speech.py), no network.
+speech:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q espeak-ng; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q espeak-ng; fi; }
 
 db: $(VENV)/.installed
 	$(BIN)/flask --app kiosk migrate

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, db, files, web
+from . import cli, db, files, i18n, web
 from .dropin.schedule import Schedule
 from .migrations import migrate
 from .people import accounts
@@ -47,6 +47,7 @@ def create_app(config=None, **overrides):
     # Built once from the settings, so a mistake in them stops the app here, not on a visitor's tap.
     app.extensions["dropin_schedule"] = Schedule.from_config(app.config)
     accounts.init_app(app)
+    i18n.init_app(app)
     web.init_app(app)
     cli.register(app)
 

@@ -210,6 +210,12 @@ def _daily_figures(migrator):
     database.create_tables(REPORT_MODELS, safe=True)
 
 
+def _ticket_language(migrator):
+    """The language a visitor chose at the kiosk, kept on their ticket for its page on their phone."""
+    if "language" not in {c.name for c in database.get_columns("ticket")}:
+        apply(migrator.add_column("ticket", "language", CharField(max_length=8, default="en")))
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -229,6 +235,7 @@ MIGRATIONS = [
     ("0010_families", _families),
     ("0011_family_tickets", _family_tickets),
     ("0012_daily_figures", _daily_figures),
+    ("0013_ticket_language", _ticket_language),
 ]
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 
 from . import live
 from .models import DeskAssignment, Ticket
@@ -91,14 +92,18 @@ def _queue_figures(session, version=None):
 
 
 def wait_words(minutes):
+    """The expected wait in plain words, in the visitor's language (kiosk.i18n)."""
     if minutes <= 0:
-        return "You should be called very soon"
+        return gettext("You should be called very soon")
     if minutes < 10:
-        return "About 5 to 10 minutes"
+        return gettext("About 5 to 10 minutes")
     if minutes < 60:
-        return f"About {int(5 * round(minutes / 5))} minutes"
+        return gettext("About %(num)d minutes", num=int(5 * round(minutes / 5)))
     hours, rest = divmod(int(5 * round(minutes / 5)), 60)
-    return f"About {hours} hour{'s' if hours > 1 else ''}" + (f" {rest} minutes" if rest else "")
+    if rest:
+        return ngettext("About %(num)d hour %(minutes)d minutes", "About %(num)d hours %(minutes)d minutes", hours,
+                        minutes=rest)
+    return ngettext("About %(num)d hour", "About %(num)d hours", hours)
 
 
 @dataclass

@@ -98,6 +98,8 @@ class Ticket(BaseModel):
     outcome = TextField(null=True)
     # What reception decided for someone still waiting when the session ended (AFTER_CLOSE).
     after_close = CharField(max_length=20, null=True)
+    # The language the visitor chose at the kiosk (kiosk.i18n): their ticket's page on the phone speaks it.
+    language = CharField(max_length=8, default="en")
 
     class Meta:
         indexes = (

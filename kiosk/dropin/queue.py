@@ -42,7 +42,7 @@ def _clean_needs(needs):
 
 
 def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
-             priority=False, session=None, now=None):
+             priority=False, session=None, now=None, language="en"):
     """Give the visitor the next number in the session taking check-ins.
 
     A repeated request_key returns the ticket the first request made, so a
@@ -73,7 +73,7 @@ def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
                     session=session, number=number, token=secrets.token_urlsafe(24),
                     request_key=request_key or None, visit_for=visit_for,
                     needs=_clean_needs(needs), name=(name or "").strip() or None,
-                    source=source, priority=priority, created_at=now)
+                    source=source, priority=priority, created_at=now, language=language)
         except IntegrityError:
             # Only a request_key racing itself lands here; the other request holds the ticket.
             existing = Ticket.get_or_none(Ticket.request_key == request_key)

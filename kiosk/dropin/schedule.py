@@ -7,6 +7,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
+from flask_babel import gettext
+
+from .. import i18n
 
 FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_NUMBERS = {name: i for i, full in enumerate(FULL_DAY_NAMES) for name in (full, full[:3])}
@@ -145,19 +148,15 @@ def _parse_minutes(value) -> int:
 
 
 def describe_slot(slot: Slot, schedule: Schedule) -> str:
+    """ "Monday 23 November, 1pm to 3pm", in the visitor's language (kiosk.i18n)."""
     starts, ends = schedule.to_local(slot.starts_at), schedule.to_local(slot.ends_at)
-    return f"{starts:%A} {starts.day} {starts:%B}, {_clock(starts)} to {_clock(ends)}"
-
-
-def _clock(dt: datetime) -> str:
-    hour = dt.hour % 12 or 12
-    suffix = "am" if dt.hour < 12 else "pm"
-    return f"{hour}{suffix}" if dt.minute == 0 else f"{hour}:{dt.minute:02d}{suffix}"
+    return gettext("%(day)s, %(start)s to %(end)s", day=i18n.day_and_date(starts.date()), start=i18n.clock(starts),
+                   end=i18n.clock(ends))
 
 
 def describe_days(schedule: Schedule) -> str:
     """The drop-in days and hours in words: "Monday, Wednesday and Friday, 1pm to 3pm"."""
-    names = [FULL_DAY_NAMES[d].title() for d in sorted(schedule.weekdays)]
-    days = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     day = date(2000, 1, 1)  # any date: only the clock faces are wanted
-    return f"{days}, {_clock(datetime.combine(day, schedule.start))} to {_clock(datetime.combine(day, schedule.end))}"
+    return gettext("%(day)s, %(start)s to %(end)s", day=i18n.day_names(schedule.weekdays),
+                   start=i18n.clock(datetime.combine(day, schedule.start)),
+                   end=i18n.clock(datetime.combine(day, schedule.end)))

@@ -6,7 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ..errors import Refused
-from . import filters
+from . import filters, icons
 from .access import login_manager
 from .account.routes import bp as account_bp
 from .admin import bp as admin_bp
@@ -29,6 +29,7 @@ def init_app(app):
     login_manager.init_app(app)
     limiter.init_app(app)
     filters.init_app(app)
+    icons.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _register_errors(app)

@@ -194,5 +194,5 @@ def test_the_phone_says_why_the_order_can_change_and_when_it_is_nearly_their_tur
     tickets = queue_of(5, clock)
     far, near = text(client.get(f"/t/{tickets[4].token}")), text(client.get(f"/t/{tickets[2].token}"))
     for page in (far, near):
-        assert "people with an appointment, and anyone who urgently needs help, are seen first" in page
+        assert "People with an appointment, or who need help fast, are seen first" in page
     assert "Nearly your turn" in near and "Nearly your turn" not in far

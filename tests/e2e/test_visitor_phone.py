@@ -44,7 +44,7 @@ def test_the_phone_buzzes_and_chimes_when_nearly_up_and_when_called(server, page
     visitor = pages.page(**PHONE)
     visitor.add_init_script(RECORD_BUZZES)
     visitor.goto(f"/t/{tickets[4].token}")
-    expect(visitor.locator("#why-order")).to_contain_text("people with an appointment")
+    expect(visitor.locator("#why-order")).to_contain_text("People with an appointment")
     expect(visitor.locator("#nearly")).to_have_count(0)
     visitor.tap("#alerts-on")
     expect(visitor.locator("#alerts-are-on")).to_be_visible()

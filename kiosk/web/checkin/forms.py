@@ -1,14 +1,15 @@
 """The kiosk's check-in choices. Nothing here asks about offences, sentences or orders."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ...dropin.models import NEEDS, VISIT_FOR
 
-START_AGAIN = "Please start again from the welcome screen."
+START_AGAIN = _l("Please start again from the welcome screen.")
 REQUEST_KEY = [DataRequired(message=START_AGAIN), Regexp(r"^[0-9a-f]{32}$", message=START_AGAIN)]
-CHOOSE_VISIT_FOR = "Please choose who the visit is for."
-CHOOSE_NEEDS = "Please choose from the help on the screen."
+CHOOSE_VISIT_FOR = _l("Please choose who the visit is for.")
+CHOOSE_NEEDS = _l("Please choose from the help on the screen.")
 
 
 def _visit_for():
@@ -35,5 +36,5 @@ class CheckInForm(FlaskForm):
     visit_for = _visit_for()
     needs = _needs()
     name = StringField("First name or initials", validators=[
-        Optional(), Length(max=30, message="Please use 30 letters or fewer."),
-        Regexp(r"^[^\W\d_](?:[^\W\d_]|[ .'\-])*$", message="Please use letters only.")])
+        Optional(), Length(max=30, message=_l("Please use 30 letters or fewer.")),
+        Regexp(r"^[^\W\d_](?:[^\W\d_]|[ .'\-])*$", message=_l("Please use letters only."))])

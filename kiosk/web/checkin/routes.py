@@ -11,10 +11,10 @@ import uuid
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
+from ... import i18n
 from ...clock import utcnow
 from ...dropin import devices
 from ...dropin.estimates import estimate, wait_words
-from ...dropin.models import NEEDS, VISIT_FOR
 from ...dropin.queue import check_in, ticket_by_token
 from ...dropin.schedule import describe_days, schedule
 from ...dropin.sessions import checkin_session, next_opening
@@ -22,9 +22,11 @@ from ..access import not_enrolled
 from ..limits import kiosk_device_key, kiosk_limit, limiter
 from ..respond import refuse, valid
 from .forms import CheckInForm, NeedsForm, WhoForm
+from .words import NEED_WORDS, VISIT_FOR_WORDS
 
 bp = Blueprint("checkin", __name__, url_prefix="/kiosk")
 VISIT = "kiosk_visit"  # the visit in progress: its request key, the answers so far, then its ticket
+LANGUAGE = "kiosk_language"  # the visitor's language, chosen on Welcome; the next visitor starts in English
 
 
 @bp.before_request
@@ -32,6 +34,7 @@ def enrolled_kiosk_only():
     """Only the tablet a manager enrolled as a kiosk can take check-ins."""
     if devices.current("kiosk") is None:
         return not_enrolled("kiosk")
+    i18n.use(session.get(LANGUAGE))
     return None
 
 
@@ -67,6 +70,7 @@ def _save(visit, **answers):
 @bp.route("/")
 def welcome():
     session[VISIT] = {"k": uuid.uuid4().hex}  # a new visitor: whatever the last one did is behind us
+    session[LANGUAGE] = i18n.use(request.args.get("lang"))  # English unless they chose their own here
     if checkin_session() is None:
         return render_template("checkin/closed.html", next_opening=next_opening(),
                                dropin_days=describe_days(schedule()))
@@ -84,7 +88,7 @@ def who():
             return _fresh_visit()
         _save(visit, visit_for=valid(form).visit_for.data)
         return redirect(url_for("checkin.name" if form.visit_for.data == "appointment" else "checkin.needs"), code=303)
-    return render_template("checkin/who.html", k=visit["k"], choices=VISIT_FOR)
+    return render_template("checkin/who.html", k=visit["k"], choices=VISIT_FOR_WORDS)
 
 
 @bp.route("/needs", methods=["GET", "POST"])
@@ -98,7 +102,7 @@ def needs():
             return _fresh_visit()
         _save(visit, needs=valid(form).needs.data or [])
         return redirect(url_for("checkin.name"), code=303)
-    return render_template("checkin/needs.html", k=visit["k"], chosen=visit.get("needs") or [], choices=NEEDS)
+    return render_template("checkin/needs.html", k=visit["k"], chosen=visit.get("needs") or [], choices=NEED_WORDS)
 
 
 @bp.route("/name")
@@ -126,7 +130,8 @@ def submit():
         if form.name.errors and not (form.k.errors or form.visit_for.errors):
             return render_template("checkin/name.html", form=form), 400
         refuse(form)
-    ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, request_key=form.k.data)
+    ticket = check_in(form.visit_for.data, form.needs.data, form.name.data, request_key=form.k.data,
+                      language=i18n.use(session.get(LANGUAGE)))
     if VISIT in session:
         # Only the key stays: a double tap finds this ticket, and nothing of the answers lingers.
         session[VISIT] = {"k": form.k.data, "ticket": ticket.token}

@@ -1,6 +1,7 @@
 """The visitor's own view of their ticket, opened from the QR code. Number and state only."""
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from ... import i18n
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.estimates import estimate, wait_words
@@ -25,6 +26,8 @@ def _ticket_or_404(token):
     if ticket is None:
         abort(404, "We could not find that ticket. It may be from an earlier day.")
     use_office(ticket.session.office_id)
+    # The language chosen at the kiosk, or the one chosen here (carried by the page's own polls).
+    i18n.use(request.args.get("lang") or ticket.language)
     return ticket
 
 
@@ -34,7 +37,7 @@ def _context(ticket):
     return {"ticket": ticket, "estimate": est, "wait": wait_words(est.minutes) if est else None,
             "ended": now >= ticket.session.ends_at,
             "next_dropin": next_opening(now) if ticket.after_close == "come_back" else None,
-            "version": live.poll_key(now, version)}
+            "version": live.poll_key(now, version), "chosen_lang": request.args.get("lang")}
 
 
 @bp.route("/<token>")
