@@ -35,6 +35,8 @@ class Config:
     KIOSK_TICKET_SECONDS = _env_int("KIOSK_TICKET_SECONDS", 30)
     # Print the ticket as soon as the kiosk shows it (Chromium with --kiosk-printing prints with no dialog).
     KIOSK_AUTO_PRINT = os.environ.get("KIOSK_AUTO_PRINT", "") == "1"
+    # The wall display reads each call aloud after its chime ("Number 14, Room 2", kiosk/speech.py).
+    DISPLAY_SPEAKS = os.environ.get("DISPLAY_SPEAKS", "") == "1"
     # How often staff screens and the wall display ask whether anything changed.
     POLL_SECONDS = _env_int("POLL_SECONDS", 2)
     # Threads waitress serves with (run.py, make run).

@@ -29,11 +29,21 @@ HX = {"HX-Request": "true"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _workers = count()
 _devices = {"kiosk": count(), "display": count()}
+_recovery_codes = count()
 
 
 def next_worker():
     """The next keyworker's username, in turn, for users that sign in as one."""
     return MANIFEST["keyworkers"][next(_workers) % len(MANIFEST["keyworkers"])]
+
+
+def next_recovery_code():
+    """The next of the bench manager's one-time recovery codes (the seed's manifest has one per simulated manager)."""
+    codes = MANIFEST["recovery_codes"]
+    n = next(_recovery_codes)
+    if n >= len(codes):
+        raise RuntimeError(f"the seed made {len(codes)} recovery codes; run fewer managers")
+    return codes[n]
 
 
 def paced(every):
@@ -230,7 +240,8 @@ class BenchUser(FastHttpUser):
             0, device["cookie"], token, None, False, host, False, False, "/", True, False, None, True,
             None, None, {}))
 
-    def login(self, username):
+    def login(self, username, code=None):
+        """Sign in with the seed's password, then `code` where the account has two-factor sign-in."""
         page = self.client.get("/login", name="login form")
         token = csrf_token(page.text)
         body = urlencode({"csrf_token": token, "username": username, "password": MANIFEST["password"]})
@@ -240,6 +251,18 @@ class BenchUser(FastHttpUser):
                 response.failure(f"login for {username} gave {response.status_code}")
                 raise RuntimeError(f"login for {username} failed")
             response.success()
+            asks_code = response.headers.get("Location", "").endswith("/login/code")
+        if asks_code != (code is not None):
+            raise RuntimeError(f"login for {username}: two-factor {'asked for' if asks_code else 'not asked for'}")
+        if code is not None:
+            token = csrf_token(self.client.get("/login/code", name="two-factor form").text)
+            body = urlencode({"csrf_token": token, "code": code})
+            with self.client.post("/login/code", data=body, headers=FORM, name="two-factor code",
+                                  allow_redirects=False, catch_response=True) as response:
+                if response.status_code != 302:
+                    response.failure(f"two-factor code for {username} gave {response.status_code}")
+                    raise RuntimeError(f"two-factor sign-in for {username} failed")
+                response.success()
 
     def arrive(self, as_who):
         """Open a screen as reception, a keyworker (the next of the seed's), a display or a kiosk."""

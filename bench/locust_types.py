@@ -4,7 +4,7 @@ import time
 
 from locust import events, task
 
-from bench.locust_common import HX, MANIFEST, BenchUser, KioskSteps
+from bench.locust_common import HX, MANIFEST, BenchUser, KioskSteps, next_recovery_code
 from bench.page_readers import CALLING_RE, csrf_token, desk_current, page_version
 
 
@@ -132,3 +132,17 @@ class CallNext(BenchUser):
         events.request.fire(request_type="FLOW", name="call next + back to waiting",
                             response_time=(time.perf_counter() - started) * 1000, response_length=0,
                             exception=None, context={}, response=None)
+
+
+class ReportsPage(BenchUser):
+    """Managers opening the reports page over the seeded year at every office (bench/seed_reports.py),
+    signed in with two-factor as production asks of the role: a recovery code each."""
+
+    def on_start(self):
+        self.login(MANIFEST["manager"], code=next_recovery_code())
+
+    @task
+    def report(self):
+        with self.client.get(MANIFEST["report_url"], name="reports page", catch_response=True) as response:
+            if self.expect(response, 200) and "Drop-in at a glance" not in response.text:
+                response.failure("the reports page has no drop-in figures")

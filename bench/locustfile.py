@@ -21,9 +21,9 @@ imported ones included, so importing them here is what makes them selectable by 
 from bench.locust_office import OfficeDisplay, OfficeKeyworker, OfficeKiosk, OfficeStaffScreen
 from bench.locust_types import (
     CallNext, DeskFragment, DeskPoll204, DisplayFragment, DisplayPoll204, Hello, Hello204, Kiosk, QueueFragment,
-    QueuePoll204, TicketPoll204, TicketStatus,
+    QueuePoll204, ReportsPage, TicketPoll204, TicketStatus,
 )
 
 __all__ = ["CallNext", "DeskFragment", "DeskPoll204", "DisplayFragment", "DisplayPoll204", "Hello", "Hello204",
            "Kiosk", "OfficeDisplay", "OfficeKeyworker", "OfficeKiosk", "OfficeStaffScreen", "QueueFragment",
-           "QueuePoll204", "TicketPoll204", "TicketStatus"]
+           "QueuePoll204", "ReportsPage", "TicketPoll204", "TicketStatus"]

@@ -29,24 +29,32 @@ PHASES = {
     "ticket_status": ("TicketStatus", "ticket status page", "ticket status page", 0.5),
     "checkin": ("Kiosk", "kiosk check-in (POST)", "kiosk check-in (POST)", 0.15),
     "call_next": ("CallNext", "call next (POST)", "Call next (POST)", 0.15),
+    # On a database of its own (bench/seed_reports.py), so the phases above stay comparable with earlier runs.
+    "reports": ("ReportsPage", "reports page", "reports page: a year at three offices (manager)", None),
 }
 MAIN = list(PHASES)
+REPORT_PHASES = {"reports"}
+# The reports phase's history: three offices' drop-ins over `weeks` (85 tickets a session on average:
+# about 40,000 in a year) and `cases` case records opened over the same weeks.
+REPORTS_YEAR = {"weeks": 52, "cases": 2000}
 GROWTH_PHASES = ["queue_poll_204", "display_poll_204", "queue_fragment", "ticket_status", "checkin", "call_next"]
 OFFICE_CLASSES = ["OfficeStaffScreen", "OfficeDisplay", "OfficeKiosk", "OfficeKeyworker"]
 
 PROFILES = {
     "full": {"duration": 10, "warmup": 3, "users": 8, "growth_duration": 6, "growth_warmup": 2,
              "office_duration": 120, "office_warmup": 15, "phases": MAIN, "growth": True,
-             "session_tickets": 60, "history_tickets": 10_000,
+             "session_tickets": 60, "history_tickets": 10_000, "reports_history": REPORTS_YEAR,
              "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
     "quick": {"duration": 3, "warmup": 2, "users": 8, "growth_duration": 0, "growth_warmup": 0,
               "office_duration": 30, "office_warmup": 10, "phases": MAIN, "growth": False,
-              "session_tickets": 60, "history_tickets": 10_000,
+              "session_tickets": 60, "history_tickets": 10_000, "reports_history": REPORTS_YEAR,
               "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
     # For tests/load/test_bench_smoke.py: proves the machinery, measures nothing worth reading.
     "smoke": {"duration": 1, "warmup": 1, "users": 2, "growth_duration": 0, "growth_warmup": 0,
-              "office_duration": 4, "office_warmup": 3, "phases": ["hello", "queue_poll_204", "checkin"],
-              "growth": False, "session_tickets": 20, "history_tickets": 200,
+              "office_duration": 4, "office_warmup": 3,
+              "phases": ["hello", "queue_poll_204", "checkin", "reports"], "growth": False,
+              "session_tickets": 20, "history_tickets": 200,
+              "reports_history": {"weeks": 4, "cases": 60, "per_session": (4, 8)},
               "office": {"SCREENS": 3, "DISPLAYS": 1, "KIOSKS": 1, "KEYWORKERS": 2, "KIOSK_EVERY": 2}},
 }
 GROWTH_SESSION = (10, 100, 1000)

@@ -26,6 +26,12 @@ def ms(value):
     return "–" if value is None else f"{value:.1f}"
 
 
+def ratio(value):
+    """Two decimals, or three below 0.01, so a page far slower than hello world does not read as 0.00."""
+    value = value or 0
+    return f"{value:.2f}" if value >= 0.01 else f"{value:.3f}"
+
+
 def machine():
     cpu = platform.processor() or ""
     try:
@@ -67,11 +73,22 @@ def readme_table(results):
         verdict = "" if target is None else f"≥ {target} {'✓' if row.get('meets_target') else '✗'}"
         lines.append(f"| {row['label']} | {row['rps']:.0f} | {ms(row['p50_ms'])} | {ms(row['p95_ms'])} | "
                      f"{ms(row['p99_ms'])} | {row['errors']} | {row['peak_rss_mb']:.0f} | "
-                     f"{row.get('ratio', 0):.2f} | {row['server_cpu_us_per_request']:.0f} | "
-                     f"{row.get('cpu_cost_ratio', 0):.2f} | {verdict} |")
+                     f"{ratio(row.get('ratio'))} | {row['server_cpu_us_per_request']:.0f} | "
+                     f"{ratio(row.get('cpu_cost_ratio'))} | {verdict} |")
+    for later in results.get("merged") or []:
+        rows = [row for row in results["request_types"] if row["key"] in later["keys"]]
+        command = f"--only {','.join(later['keys'])} --merge"
+        busy = ", ".join(f"{row['machine_busy_percent']:.0f}%" for row in rows)
+        lines += ["", f"Measured later, on {later['date'][:10]} with `make bench BENCH_ARGS=\"{command}\"` "
+                      f"({later['profile']} profile): {'; '.join(row['label'] for row in rows)}, against that run's own "
+                      f"hello world ({later['hello_rps']:.0f} req/s, {later['hello_cpu_us']:.0f} µs), which its × hello "
+                      f"and CPU × use; the whole machine was {busy} busy meanwhile. The other rows were measured on "
+                      f"{results['date'][:10]}."]
     busy = [row["machine_busy_percent"] for row in results["request_types"]]
     lines += ["", f"The whole machine was busy {min(busy):.0f}–{max(busy):.0f}% of {100 * m['cores']}% during "
                   "these phases (server, locust and anything else running)."]
+    if results.get("reports"):
+        lines += ["", _reports_line(results["reports"])]
     office = results["office_day"]
     if office:
         lines += _office_lines(office)
@@ -92,6 +109,52 @@ def readme_table(results):
     lines.append(f"Load generator at most {results['load_generator']['max_cpu_percent']:.0f}% of one core "
                  f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck).")
     return "\n".join(lines)
+
+
+def _reports_line(reports):
+    s, q = reports["seed"], reports["queries"]
+    quarter = q["quarter"]["url"].split("first=")[1][:10]
+    return (f"Reports page: its own database of {len(s['offices'])} offices with {s['weeks']} weeks of drop-ins "
+            f"({s['history_tickets']:,} tickets in {s['history_sessions']} sessions) and {s['cases']:,} cases "
+            f"({s['contacts']:,} contact-log entries, {s['plan_items']:,} plan items, {s['ratings']:,} ratings, "
+            f"{s['referrals']:,} referrals, {s['outreach']:,} outreach bookings), seeded in {s['seed_s']:.0f} s. "
+            f"Its {s['folded_days']} past drop-in days were folded into daily figures while seeding, as the nightly "
+            f"purge does, in {s['fold_s']:.1f} s: what the first report over an unfolded year would wait once. "
+            f"Measured: all {s['weeks']} weeks at every office, managers' view, by managers signed in with "
+            f"two-factor. SQL queries in one warm request (the app in-process): {q['year']['queries']} for the "
+            f"{s['weeks']} weeks and {q['quarter']['queries']} for the weeks since {quarter}; for one office "
+            f"{q['year_one_office']['queries']} and {q['quarter_one_office']['queries']}"
+            f"{' (equal, as they must be)' if reports['queries_equal'] else ' (NOT equal)'}. In-process a warm "
+            f"request took {q['year']['ms']:.0f} ms for the {s['weeks']} weeks and {q['quarter']['ms']:.0f} ms for those "
+            f"since {quarter}.")
+
+
+def merge_results(old, new):
+    """`new`, a run of a few request types (`--only`), put into `old`: its rows replace theirs or join them in
+    the bench's order, and are listed under "merged" with their date and their own run's hello world, which
+    their ratios use. Everything else stays old's: the baseline the other rows were measured against, the office
+    day, the growth tables."""
+    hello = new.get("baseline") or {}
+    fresh = [row for row in new["request_types"] if not row["key"].startswith("hello")]
+    keys = [row["key"] for row in fresh]
+    if not fresh:
+        return old
+    order = {key: n for n, key in enumerate(PHASES)}
+    kept = [row for row in old["request_types"] if row["key"] not in keys]
+    merged = {**old, "request_types": sorted(kept + fresh, key=lambda row: order.get(row["key"], len(order)))}
+    replaced = sum(row.get("errors") or 0 for row in old["request_types"] if row["key"] in keys)
+    merged["errors"] = old["errors"] - replaced + sum(row.get("errors") or 0 for row in fresh)
+    merged["load_generator"] = {**old["load_generator"], "max_cpu_percent": max(
+        old["load_generator"]["max_cpu_percent"], *(row.get("loadgen_cpu_percent") or 0 for row in fresh))}
+    merged["load_generator"]["not_the_bottleneck"] = merged["load_generator"]["max_cpu_percent"] < 90
+    if new.get("reports"):
+        merged["reports"] = new["reports"]
+    merged["merged"] = [m for m in old.get("merged") or [] if not set(m["keys"]) & set(keys)] + [{
+        "keys": keys, "date": new["date"], "profile": new["profile"], "machine": new["machine"],
+        "runtime_s": new["runtime_s"], "hello_rps": hello.get("rps"),
+        "hello_cpu_us": hello.get("server_cpu_us_per_request"),
+    }]
+    return merged
 
 
 def _office_lines(office):

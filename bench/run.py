@@ -3,6 +3,7 @@
     python -m bench.run            # the full run (about 15 minutes on 2 cores)
     python -m bench.run --quick    # a short smoke run (about 2 minutes): no growth tables, a short office day
     python -m bench.run --soak     # the office day for 10 minutes, the server's memory sampled (bench/soak.py)
+    python -m bench.run --only reports --merge   # one request type, put into bench/results/latest.json
 
 Each request type gets a fresh copy of a seeded database (bench/seed.py) and a
 fresh server: `python run.py` exactly as shipped (waitress, its default thread
@@ -12,6 +13,12 @@ baseline is bench/hello.py, served by waitress with the same thread count. The
 load is locust (FastHttpUser, headless) in its own process (bench/locustfile.py).
 Both bind 127.0.0.1 only and are stopped by PID when the phase ends or fails
 (bench/servers.py).
+
+The reports page is measured on a database of its own (bench/seed_reports.py: three
+offices, a year of drop-ins, 2,000 cases), its past days folded into daily figures while
+seeding, as the nightly purge does. Before its load, bench/query_count.py counts the SQL
+queries of one warm request in-process over the year and over a quarter; the run fails if
+they differ.
 
 Results go to bench/results/latest.json and a table in README.md between the
 bench markers (bench/report.py); what is measured and for how long is in
@@ -33,16 +40,21 @@ import psutil
 
 from bench.profiles import (
     CHECKIN_LIMIT, GROWTH_HISTORY, GROWTH_PHASES, GROWTH_SESSION, MAIN, OFFICE_CLASSES, OVERRIDES, PHASES,
-    PROFILES, SIGN_IN_LIMITS, SOAK, THREADS,
+    PROFILES, REPORT_PHASES, SIGN_IN_LIMITS, SOAK, THREADS,
 )
+from bench.query_count import unequal
 from bench.report import (  # noqa: F401 - MARK_START, MARK_END, README: this module's API too
-    MARK_END, MARK_START, README, machine, ms, readme_table, update_readme, version, write_json,
+    MARK_END, MARK_START, README, machine, merge_results, ms, readme_table, update_readme, version, write_json,
 )
 from bench.servers import ROOT, Server, log
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 SOAK_RESULTS = ROOT / "bench" / "results" / "soak.json"
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
+
+
+class BenchFailure(RuntimeError):
+    """Something the bench checks before measuring went wrong; the message says what."""
 
 
 class Bench:
@@ -55,6 +67,7 @@ class Bench:
         self.keep_logs = keep_logs
         self.secret = secrets.token_hex(32)
         self.hello_rps = self.hello_cpu = None
+        self.reports = None  # the reports phase's template, manifest and query counts, once seeded
 
     # ---- servers ----
 
@@ -98,8 +111,9 @@ class Bench:
         out = self.workdir / f"{tag}.json"
         out.unlink(missing_ok=True)
         env = self.env(self.workdir / "unused.sqlite3")
-        env.update(BENCH_MANIFEST=str(manifest_path), BENCH_OUT=str(out), BENCH_WARMUP=str(warmup),
-                   BENCH_SERVER_PID=str(server.proc.pid))
+        env.update(BENCH_OUT=str(out), BENCH_WARMUP=str(warmup), BENCH_SERVER_PID=str(server.proc.pid))
+        if manifest_path is not None:  # hello world's phases need none
+            env["BENCH_MANIFEST"] = str(manifest_path)
         for key, value in (extra_env or {}).items():
             env[f"BENCH_OFFICE_{key}"] = str(value)
         argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
@@ -134,10 +148,13 @@ class Bench:
         if key == "call_next":  # one keyworker per ticket that can be called, at most
             movable = sum(manifest["by_state"].get(s, 0) for s in ("waiting", "called", "in_progress"))
             users = max(1, min(users, len(manifest["keyworkers"]), movable))
+        if key in REPORT_PHASES:  # a recovery code each
+            users = max(1, min(users, len(manifest["recovery_codes"])))
         server = self.start_hello() if key.startswith("hello") else \
             self.start_app(template, tag, OVERRIDES["request types and growth"])
         try:
-            result = self.locust(server, Path(f"{template}.json"), [cls], users, duration, warmup, tag)
+            result = self.locust(server, Path(f"{template}.json") if template else None, [cls], users, duration,
+                                 warmup, tag)
         finally:
             self.stop(server)
         main = result["requests"].get(measured, {})
@@ -175,6 +192,41 @@ class Bench:
         log(f"seeded {name}: session of {session_tickets} {manifest['by_state']}, {history_tickets} historic "
             f"tickets in {manifest['history_sessions']} sessions ({time.monotonic() - started:.1f}s)")
         return path, manifest
+
+    def seed_reports(self):
+        """The reports phase's database (seeded once), and its query counts: a year's must equal a quarter's."""
+        if self.reports:
+            return self.reports
+        from bench.seed_reports import seed_reports  # noqa: PLC0415 - imports the app, only when seeding
+        path = self.workdir / "template-reports.sqlite3"
+        manifest = seed_reports(path, **self.p["reports_history"])
+        log(f"seeded reports: {manifest['history_tickets']} tickets in {manifest['history_sessions']} drop-ins at "
+            f"{len(manifest['offices'])} offices over {manifest['weeks']} weeks, {manifest['cases']} cases "
+            f"({manifest['seed_s']:.1f}s); {manifest['folded_days']} past days folded ({manifest['fold_s']:.1f}s)")
+        counted = subprocess.run([sys.executable, "-m", "bench.query_count", str(path)], cwd=ROOT,
+                                 env=self.env(self.workdir / "unused.sqlite3"), capture_output=True, text=True,
+                                 timeout=300)
+        if counted.returncode != 0:
+            raise BenchFailure(f"counting the reports page's queries failed:\n{counted.stderr[-3000:]}")
+        pages = json.loads(counted.stdout)
+        statements = self.workdir / "reports-queries.json"
+        statements.write_text(json.dumps(pages, indent=1, default=str))
+        log("reports page, SQL queries in one warm request: "
+            + ", ".join(f"{name} {page['queries']} ({page['ms']:.0f} ms in-process)"
+                        for name, page in pages.items()))
+        problems = unequal(pages)
+        if problems:
+            raise BenchFailure("the reports page's SQL queries grow with the rows in its period: "
+                               + "; ".join(problems) + f". Every statement of each is in {statements}.")
+        public = {k: v for k, v in manifest.items() if k not in ("password", "recovery_codes", "db", "urls",
+                                                                 "report_url")}
+        self.reports = {
+            "template": path, "manifest": manifest,
+            "summary": {"seed": public, "measured_url": manifest["report_url"], "queries_equal": True,
+                        "queries": {name: {k: page[k] for k in ("url", "queries", "ms")}
+                                    for name, page in pages.items()}},
+        }
+        return self.reports
 
     def office_day(self, template, manifest):
         office = dict(self.p["office"])
@@ -232,8 +284,22 @@ class Bench:
     def run(self):
         started = time.monotonic()
         p = self.p
-        template, manifest = self.seed("main", p["session_tickets"], p["history_tickets"])
-        rows = [self.phase(k, template, manifest, p["duration"], p["warmup"], k) for k in p["phases"]]
+        # The main database only where something runs on it (not for `--only reports`).
+        if p["office"] or p["growth"] or any(k not in REPORT_PHASES and not k.startswith("hello")
+                                             for k in p["phases"]):
+            template, manifest = self.seed("main", p["session_tickets"], p["history_tickets"])
+        else:
+            template, manifest = None, {"session_tickets": p["session_tickets"], "by_state": None,
+                                        "history_tickets": p["history_tickets"], "history_sessions": None}
+        if REPORT_PHASES & set(p["phases"]):  # its query check first: a failure there stops the run before any load
+            self.seed_reports()
+        rows = []
+        for k in p["phases"]:
+            if k in REPORT_PHASES:
+                reports = self.seed_reports()
+                rows.append(self.phase(k, reports["template"], reports["manifest"], p["duration"], p["warmup"], k))
+            else:
+                rows.append(self.phase(k, template, manifest, p["duration"], p["warmup"], k))
         office = self.office_day(template, manifest) if p["office"] else None
         growth = self.growth(template, manifest, rows) if p["growth"] else None
         all_rows = rows + [r for t in (growth or {}).values() for s in t for r in s["rows"]]
@@ -257,6 +323,7 @@ class Bench:
             "request_types": rows,
             "office_day": office,
             "growth": growth,
+            "reports": self.reports["summary"] if self.reports else None,
             "load_generator": {
                 "max_cpu_percent": loadgen,
                 "not_the_bottleneck": loadgen < 90,
@@ -287,7 +354,13 @@ def main(argv=None):
     parser.add_argument("--workdir", help="keep databases and logs here instead of a temporary folder")
     parser.add_argument("--only", help="comma-separated request types (and/or office_day, growth) to run, "
                                        "for working on one path; hello always runs")
+    parser.add_argument("--merge", action="store_true",
+                        help="with --only: put the request types run into the existing results (--out) in place "
+                             "of their earlier figures, each marked with its date and its own hello world; "
+                             "everything else there is kept")
     args = parser.parse_args(argv)
+    if args.merge and not args.only:
+        parser.error("--merge goes with --only")
     soak = args.soak or args.soak_seconds is not None
     if soak and (args.only or args.profile != "full"):
         parser.error("--soak runs on its own: no --quick, --smoke or --only with it")
@@ -311,14 +384,19 @@ def main(argv=None):
             return 1 if failed else 0
         log(f"{args.profile} run; databases and logs in {workdir}")
         results = bench.run()
+        runtime = results["runtime_s"]
+        if args.merge and out.exists():
+            results = merge_results(json.loads(out.read_text()), results)
         write_json(results, out)
         if not args.no_readme:
             update_readme(results)
         print(readme_table(results), flush=True)
-        log(f"wrote {out} in {results['runtime_s']:.0f}s")
+        log(f"wrote {out} in {runtime:.0f}s")
         failed = False
     except KeyboardInterrupt:
         log("interrupted")
+    except BenchFailure as failure:
+        log(f"FAILED: {failure}")
     finally:
         bench.stop_all()
         if not args.workdir and not failed:

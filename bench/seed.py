@@ -64,12 +64,16 @@ def seed(path, session_tickets=60, history_tickets=10_000, keyworkers=KEYWORKERS
         try:
             manifest = _seed(rng, session_tickets, history_tickets, keyworkers)
         finally:
-            # Every connection closed, so the WAL is checkpointed into the file that gets copied.
-            close_all = getattr(database.obj, "close_all", None)
-            close_all() if close_all else database.close()
+            close_all()
     manifest["db"] = str(path)
     Path(f"{path}.json").write_text(json.dumps(manifest, indent=1))
     return manifest
+
+
+def close_all():
+    """Every connection closed, so the WAL is checkpointed into the file that gets copied."""
+    close = getattr(database.obj, "close_all", None)
+    close() if close else database.close()
 
 
 def _seed(rng, session_tickets, history_tickets, keyworkers):

@@ -34,9 +34,11 @@ def past_dropins(offices, keyworkers, now, weeks=26, per_session=(6, 16), seed=7
 def _ticket(rng, session, number, slot, keyworkers):
     arrived = slot.opens_at + timedelta(minutes=rng.randint(0, 120))
     state = rng.choice(ENDINGS)
+    # Every row has every column: a bulk insert takes its columns from the first row.
     row = {"session": session, "number": number, "token": secrets.token_urlsafe(16),
            "visit_for": rng.choice(VISIT_FOR), "needs": ",".join(rng.sample(list(NEEDS), rng.randint(0, 2))),
-           "state": state, "created_at": arrived, "source": rng.choice(["kiosk", "kiosk", "reception"])}
+           "state": state, "created_at": arrived, "source": rng.choice(["kiosk", "kiosk", "reception"]),
+           "called_at": None, "called_by": None, "call_count": 0, "started_at": None, "finished_at": None}
     if state in ("done", "no_show"):
         called = arrived + timedelta(minutes=rng.randint(2, 45))
         row.update(called_at=called, called_by=rng.choice(keyworkers), call_count=1)

@@ -8,8 +8,9 @@ page on their phone follows it and can be switched.
 from dataclasses import dataclass
 
 from babel.dates import format_date, format_time, get_day_names
+from babel.lists import format_list
 from flask import g
-from flask_babel import Babel, get_locale, gettext, refresh
+from flask_babel import Babel, get_locale, refresh
 
 DEFAULT = "en"
 
@@ -76,7 +77,5 @@ def day_names(weekdays):
     names = get_day_names("wide", locale=get_locale())
     words = [names[d] for d in sorted(weekdays)]
     if english():
-        words = [w.title() for w in words]
-    if len(words) == 1:
-        return words[0]
-    return gettext("%(some)s and %(last)s", some=", ".join(words[:-1]), last=words[-1])
+        return format_list([w.title() for w in words], locale="en_GB")  # no comma before "and"
+    return format_list(words, locale=get_locale())

@@ -74,6 +74,7 @@ def make_app(tmp_path, clock):
     def build(**overrides):
         app = create_app(TestingConfig, SQLITE_PATH=str(tmp_path / f"test{len(contexts) or ''}.sqlite3"),
                          **overrides)
+        app.instance_path = str(tmp_path / "instance")  # what the app files there (speech) stays the test's
         own_g_per_request(app)
         contexts.append(app.app_context())
         contexts[-1].push()

@@ -15,6 +15,7 @@ so do not mix this with the `app` fixture in the same test.
 import logging
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import waitress
 from waitress import wasyncore
@@ -74,7 +75,9 @@ def running():
 
 
 def make_app(sqlite_path, **overrides):
-    return create_app(TestingConfig, SQLITE_PATH=str(sqlite_path), **{**ALWAYS_OPEN, **overrides})
+    app = create_app(TestingConfig, SQLITE_PATH=str(sqlite_path), **{**ALWAYS_OPEN, **overrides})
+    app.instance_path = str(Path(sqlite_path).parent / "instance")  # the kiosk's speech files, beside the test's database
+    return app
 
 
 @contextmanager

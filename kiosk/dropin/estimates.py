@@ -98,7 +98,7 @@ def wait_words(minutes):
     if minutes < 10:
         return gettext("About 5 to 10 minutes")
     if minutes < 60:
-        return gettext("About %(num)d minutes", num=int(5 * round(minutes / 5)))
+        return ngettext("About %(num)d minute", "About %(num)d minutes", int(5 * round(minutes / 5)))
     hours, rest = divmod(int(5 * round(minutes / 5)), 60)
     if rest:
         return ngettext("About %(num)d hour %(minutes)d minutes", "About %(num)d hours %(minutes)d minutes", hours,

@@ -9,7 +9,7 @@ from kiosk.dropin.models import Room
 from kiosk.dropin.queue import move
 
 from ..conftest import Auth
-from ..dropin.test_polling import counting_queries
+from ..queries import counting_queries
 from ..factories import PASSWORD, make_case, make_staff, make_ticket
 from ..pages import text
 from .test_case_access import audit_table

@@ -1,7 +1,5 @@
 """What polling costs: one query for "nothing changed", and a fragment whose queries do not grow with the queue."""
-import logging
 import re
-from contextlib import contextmanager
 
 import pytest
 
@@ -11,29 +9,7 @@ from kiosk.dropin.live import poll_key
 from kiosk.dropin.sessions import working_session
 
 from ..factories import PASSWORD, enrol_device, make_staff, make_ticket
-
-
-class QueryLog(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.sql = []
-
-    def emit(self, record):
-        self.sql.append(record.getMessage())
-
-
-@contextmanager
-def counting_queries():
-    log = QueryLog()
-    logger = logging.getLogger("peewee")
-    old_level = logger.level
-    logger.addHandler(log)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield log.sql
-    finally:
-        logger.removeHandler(log)
-        logger.setLevel(old_level)
+from ..queries import counting_queries
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from kiosk.dropin.live import poll_key
 
 from ..conftest import Auth
 from ..factories import make_ticket
-from .test_polling import counting_queries
+from ..queries import counting_queries
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -9,7 +9,7 @@ from kiosk.dropin.sessions import working_session
 
 from ..factories import make_staff, make_ticket
 from ..pages import poll_version, text
-from .test_polling import counting_queries
+from ..queries import counting_queries
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     assert results["machine"]["cores"] >= 1 and results["machine"]["cpu"]
 
     rows = {row["key"]: row for row in results["request_types"]}
-    assert list(rows) == ["hello", "queue_poll_204", "checkin"]
+    assert list(rows) == ["hello", "queue_poll_204", "checkin", "reports"]
     for row in rows.values():
         assert all(figure in row and row[figure] is not None for figure in FIGURES), row
         assert row["count"] > 0 and row["errors"] == 0 and row["peak_rss_mb"] > 0, row
@@ -49,6 +49,10 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     # Each check-in's ticket page and QR code were fetched and were what they should be.
     others = rows["checkin"]["other_requests"]
     assert others["ticket QR code (SVG)"]["errors"] == 0 and others["ticket QR code (SVG)"]["count"] > 0
+    # Managers signed in with two-factor saw the reports page, whose queries do not grow with its period.
+    assert rows["reports"]["statuses"] == {"200": rows["reports"]["count"]}
+    queries = {name: page["queries"] for name, page in results["reports"]["queries"].items()}
+    assert queries["year"] == queries["quarter"] and queries["year_one_office"] == queries["quarter_one_office"]
 
     office = results["office_day"]
     assert office["errors"] == 0

@@ -78,7 +78,7 @@ def test_the_report_s_queries_do_not_grow_with_the_days_or_tickets_in_the_period
     period holds two weeks of drop-ins or thirteen."""
     from kiosk.demo_history import past_dropins
     from kiosk.clock import utcnow
-    from ..dropin.test_polling import counting_queries
+    from ..queries import counting_queries
     boss = auth.login("manager", "boss")
     assert past_dropins([1], [boss], utcnow(), weeks=13) > 300
     short, long = "/reports/?period=range&first=2026-11-09&last=2026-11-22", "/reports/?period=last_quarter"

@@ -44,8 +44,10 @@ RULES = {
     "checkin.name": KIOSK,
     "checkin.submit": KIOSK,
     "checkin.ticket": KIOSK,
+    "checkin.speech": KIOSK,
     "display.board": BOARD,
     "display.live": BOARD,
+    "display.speech": BOARD,  # off by default: a 404 behind the door, which only the board passes
     "reception.home": STAFF,
     "reception.queue": STAFF,
     "reception.queue_live": STAFF,
@@ -134,6 +136,8 @@ def world(app):
         "device_id": devices.enrol("Spare display", "display", None)[0].id,
         "partner_id": partner.id,
         "key": "needs",  # a report's table, as a CSV file
+        "step": "who",  # a kiosk step read aloud
+        "number": ticket.number,  # a called number the wall display reads aloud
         "referral_id": referrals.make_referral(case.id, partner.id, None, date(2026, 11, 23), None, worker).id,
         # A fresh one-time link for each request, so each can really be used.
         "code": lambda: devices.make_link("Screen", "display", None)[1],

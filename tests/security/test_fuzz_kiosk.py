@@ -4,9 +4,10 @@ import pytest
 from hypothesis import strategies as st
 
 from kiosk.dropin.devices import make_link
-from kiosk.dropin.models import NEEDS, VISIT_FOR
+from kiosk.dropin.models import NEEDS, VISIT_FOR, Ticket
+from kiosk.web.checkin.speech import STEPS
 
-from ..fuzz_strategies import choice, hexkey, person, several
+from ..fuzz_strategies import choice, hexkey, known_or_any, person, several
 from ..fuzz_support import TOKEN_PATHS, fuzz_tests, get, p, poll_version
 
 pytestmark = pytest.mark.slow
@@ -31,6 +32,11 @@ def visit_answered(w):
     with client.session_transaction() as session:
         key = session["kiosk_visit"]["k"]
     client.post("/kiosk/who", data={"k": key, "visit_for": "self"})
+
+
+def display_speaks(w):
+    """The office turned on the display reading calls aloud (off, every number is a 404)."""
+    w.app.config["DISPLAY_SPEAKS"] = True
 
 
 def own_key(w, values):
@@ -58,7 +64,10 @@ GET_SPECS = [
     get("ticket.status", "anon", path={"token": TOKEN_PATHS["token"]}),
     get("ticket.live", "anon", path={"token": TOKEN_PATHS["token"]}, query=lambda w: {"v": poll_version(w)}),
     get("ticket.qr", "anon", path={"token": TOKEN_PATHS["token"]}),
+    get("checkin.speech", "kiosk", prepare=visit_answered, path={"step": lambda w: choice(STEPS)}),
     get("display.live", "display", query=lambda w: {"v": poll_version(w)}),
+    get("display.speech", "display", setup=display_speaks,
+        path={"number": lambda w: known_or_any([t.number for t in Ticket.select(Ticket.number)])}),
     get("enrol.claim", "anon", setup=link_made, path={"code": TOKEN_PATHS["code"]}),
     get("static", "anon", path={"filename": TOKEN_PATHS["filename"]}),
 ]

@@ -151,3 +151,6 @@ def ticket(token):
     return render_template("checkin/ticket.html", ticket=ticket, estimate=est,
                            wait=wait_words(est.minutes) if est else None,
                            auto_print=current_app.config["KIOSK_AUTO_PRINT"])
+
+
+from . import speech  # noqa: E402,F401 - its routes join this blueprint

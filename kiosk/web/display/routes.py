@@ -1,7 +1,8 @@
 """The waiting-room wall screen: numbers and rooms, never a name."""
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
+from ... import speech as read_aloud
 from ...clock import utcnow
 from ...dropin import devices, live
 from ...dropin.queue import board
@@ -34,3 +35,19 @@ def live_board():
     return live.answer(lambda key: render_template("display/_board.html", version=key, **board_context()),
                        cheap=lambda: devices.recently_checked("display") or signed_in_cheaply(),
                        full=_not_a_display)
+
+
+@bp.route("/speech/<int:number>.wav", endpoint="speech")
+@device_required("display", staff_may_view=True)
+def speech(number):
+    """ "Number 14, Room 2", read after the chime when DISPLAY_SPEAKS is on: only a number on this office's
+    board, and only its room's name from the database, so no address can make the screen say anything else."""
+    if not current_app.config["DISPLAY_SPEAKS"]:
+        abort(404)
+    shown = board(working_session())
+    called = next((t for t in [shown["now_calling"], *shown["recent"]] if t is not None and t.number == number), None)
+    if called is None:
+        abort(404)
+    response = read_aloud.answer(f"Number {called.number}, {called.room.name}.", "en")
+    response.headers["Cache-Control"] = "no-store"
+    return response
