@@ -56,9 +56,9 @@ $(HTMX): package.json package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
-# The kiosk's pictures (kiosk/web/icons.py names them), from the icon package npm installed.
-$(ICONS): $(HTMX) kiosk/web/icons.py scripts/copy_icons.py $(VENV)/.installed
-	$(BIN)/python scripts/copy_icons.py
+# The kiosk's pictures (kiosk/web/icons.py names them) and the Arabic-script font, from the packages npm installed.
+$(ICONS): $(HTMX) kiosk/web/icons.py scripts/copy_vendor.py $(VENV)/.installed
+	$(BIN)/python scripts/copy_vendor.py
 	touch $@
 
 # The kiosk reads each step aloud with a speech synthesiser on this machine (kiosk/speech.py), no network.

@@ -1,5 +1,5 @@
 """Pictures on the kiosk's choices: Tabler's outline icons (MIT licence), installed through npm and copied into
-static/vendor/icons by the set-up (scripts/copy_icons.py), put inline so they take the text's colour.
+static/vendor/icons by the set-up (scripts/copy_vendor.py), put inline so they take the text's colour.
 
 An icon goes beside its words, never instead of them: it is hidden from screen readers, which read the words.
 """

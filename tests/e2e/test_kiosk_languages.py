@@ -18,6 +18,9 @@ OVERFLOWING_JS = """() => [...document.querySelectorAll('.tile, .language, butto
   .filter(e => e.offsetParent !== null && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
   .map(e => (e.id || e.className || e.tagName) + ': ' + e.textContent.trim().slice(0, 40))"""
 
+ARABIC_FONT_LOADED_JS = """async () => { await document.fonts.ready;
+  return [...document.fonts].some(f => f.family.includes("Visitor Arabic") && f.status === "loaded"); }"""
+
 
 def words(language, english):
     """The English as the visitor's language has it, from the compiled catalogue the app uses."""
@@ -33,6 +36,8 @@ def looks_right(page, language, heading):
     expect(page.locator("html")).to_have_attribute("lang", html)
     expect(page.locator("html")).to_have_attribute("dir", LANGUAGES[language].direction)
     expect(page.locator("h1")).to_contain_text(words(language, heading))
+    if LANGUAGES[language].direction == "rtl":  # drawn in the font the page brings, which has Urdu's letters too
+        assert page.evaluate(ARABIC_FONT_LOADED_JS), "the page's own Arabic-script font is not in use"
     assert page.evaluate(OVERFLOWING_JS) == [], "text overflowing its box"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
     assert targets_below_the_fold(page) == []
