@@ -39,7 +39,7 @@ def period_figures(first_day, last_day, today, office_id=None):
 def _by_code(figures, measure, labels):
     """One row per code in the office's words, zeros included, then any code the labels do not know."""
     found = figures.get(measure, {})
-    rows = [[label, found.get(code, 0)] for code, label in labels.items()]
+    rows = [[str(label), found.get(code, 0)] for code, label in labels.items()]
     return rows + [[code, value] for code, value in sorted(found.items()) if code not in labels]
 
 

@@ -279,3 +279,10 @@ def test_the_kiosk_prints_the_ticket_by_itself_only_when_set_to(make_app, settin
     page = kiosk.get(post_check_in(kiosk).headers["Location"])
     assert page.status_code == 200
     assert ('data-auto-print="1"' in page.get_data(as_text=True)) is printed
+
+
+def test_the_kiosk_words_cover_every_code_the_queue_knows():
+    from kiosk.dropin.models import NEEDS, VISIT_FOR
+    from kiosk.web.checkin.words import NEED_WORDS, VISIT_FOR_WORDS
+    assert list(NEED_WORDS) == list(NEEDS) and list(VISIT_FOR_WORDS) == list(VISIT_FOR)
+    assert [str(w) for w in NEED_WORDS.values()] == list(NEEDS.values()), "reception reads what the visitor tapped"

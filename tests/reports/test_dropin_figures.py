@@ -88,11 +88,14 @@ def test_needs_are_still_counted_after_the_purge_cleared_them_from_the_tickets(o
 
 
 def test_a_report_folds_a_past_day_once(october):
-    build_report(date(2026, 10, 1), date(2026, 10, 31))
-    rows = DailyFigure.select().count()
-    assert rows > 0
-    build_report(date(2026, 10, 1), date(2026, 10, 31))
-    assert DailyFigure.select().count() == rows
+    from ..queries import counting_queries
+    with counting_queries() as first:
+        build_report(date(2026, 10, 1), date(2026, 10, 31))
+    assert any('INSERT INTO "daily_figure"' in sql for sql in first)
+    with counting_queries() as second:
+        build_report(date(2026, 10, 1), date(2026, 10, 31))
+    written = [sql for sql in second if 'INSERT INTO "daily_figure"' in sql or 'DELETE FROM "daily_figure"' in sql]
+    assert written == [], "the day was folded again"
 
 
 def test_a_late_summer_session_counts_on_its_local_day_not_the_utc_one(app, clock):

@@ -22,6 +22,7 @@ from ..access import not_enrolled
 from ..limits import kiosk_device_key, kiosk_limit, limiter
 from ..respond import refuse, valid
 from .forms import CheckInForm, NeedsForm, WhoForm
+from . import words as step_words
 from .words import NEED_WORDS, VISIT_FOR_WORDS
 
 bp = Blueprint("checkin", __name__, url_prefix="/kiosk")
@@ -36,6 +37,12 @@ def enrolled_kiosk_only():
         return not_enrolled("kiosk")
     i18n.use(session.get(LANGUAGE))
     return None
+
+
+@bp.context_processor
+def steps_words():
+    """The steps' sentences (words.py): the pages show them, and their Listen buttons read the same."""
+    return {"words": step_words}
 
 
 @bp.after_request

@@ -10,32 +10,28 @@ from ...dropin.queue import ticket_by_token
 from ...dropin.schedule import describe_days, schedule
 from ...dropin.sessions import next_opening
 from .routes import VISIT, bp
-from .words import NEED_WORDS, VISIT_FOR_WORDS
+from . import words
 
 ENDS = (".", "?", "!", "؟", "۔", ":")  # a sentence that ends with none of these gets a full stop, so a pause
 
 
 def _welcome():
-    return [gettext("Welcome"), gettext("Tap below to get a ticket. A member of staff will call your number."),
-            gettext("Get a ticket"),
-            gettext("You don't need to give your name. If you'd rather talk to someone, please go to the desk.")]
+    return [words.WELCOME, words.WELCOME_LEAD, words.GET_A_TICKET, words.NO_NAME_NEEDED]
 
 
 def _who():
-    return [gettext("Who is your visit for?"), *VISIT_FOR_WORDS.values()]
+    return [words.WHO_QUESTION, *words.VISIT_FOR_WORDS.values()]
 
 
 def _needs():
-    return [gettext("What would you like help with?"), gettext("Tap as many as you like, or none."),
-            *NEED_WORDS.values()]
+    return [words.NEEDS_QUESTION, words.NEEDS_HINT, *words.NEED_WORDS.values()]
 
 
 def _name():
-    words = [gettext("Your first name or initials"),
-             gettext("This helps staff say hello to you. It is never shown on the screens in the room.")]
+    said = [words.NAME_QUESTION, words.NAME_WHY]
     if (session.get(VISIT) or {}).get("visit_for") == "appointment":
-        words.append(gettext("It helps the desk find your appointment."))
-    return words + [gettext("You can leave this empty."), gettext("Get my ticket")]
+        said.append(words.NAME_APPOINTMENT)
+    return said + [words.NAME_EMPTY_OK, words.GET_MY_TICKET]
 
 
 def _ticket():
@@ -44,18 +40,18 @@ def _ticket():
     ticket = ticket_by_token(token) if token else None
     if ticket is None:
         abort(404)
-    words = [gettext("Your number is %(number)d.", number=ticket.number)]
+    said = [gettext("Your number is %(number)d.", number=ticket.number)]
     est = estimate(ticket, utcnow())
     if est:
-        words.append(wait_words(est.minutes))
+        said.append(wait_words(est.minutes))
         if est.position > 1:
-            words.append(ngettext("%(count)s person ahead of you.", "%(count)s people ahead of you.",
-                                  est.position - 1, count=est.position - 1))
-    return words + [gettext("Please take a seat. Your number will show on the screen.")]
+            said.append(ngettext("%(count)s person ahead of you.", "%(count)s people ahead of you.",
+                                 est.position - 1, count=est.position - 1))
+    return said + [words.TAKE_A_SEAT]
 
 
 def _closed():
-    return [gettext("The drop-in is closed just now"), f'{gettext("The next drop-in is")} {next_opening()}',
+    return [words.CLOSED_NOW, f"{words.NEXT_DROPIN_IS} {next_opening()}",
             gettext("You can phone us on %(phone)s, or ask at the desk if someone is there.",
                     phone=_digits(current_app.config["SERVICE_PHONE"])),
             gettext("Drop-ins are every %(dropin_days)s. You can also come by appointment, or write to us.",
@@ -72,7 +68,7 @@ STEPS = {"welcome": _welcome, "who": _who, "needs": _needs, "name": _name, "tick
 
 def step_words(step):
     """What the speaker button on a kiosk step reads, in the language of the request."""
-    sentences = [str(words).strip() for words in STEPS[step]()]
+    sentences = [str(sentence).strip() for sentence in STEPS[step]()]
     return " ".join(s if s.endswith(ENDS) else f"{s}." for s in sentences if s)
 
 
