@@ -31,7 +31,7 @@ def _in_range(form, field):
         raise ValidationError(DATE_MESSAGE)
 
 
-def _date(label, required=False, **options):
+def date_field(label, required=False, **options):
     checks = [DataRequired(message=f"Enter the {label.lower()}.")] if required else [Optional()]
     # A date input sends yyyy-mm-dd; a browser without one lets people type dd/mm/yyyy.
     return DateField(label, validators=[*checks, _in_range], format=["%Y-%m-%d", "%d/%m/%Y"],
@@ -52,7 +52,7 @@ class CaseForm(FlaskForm):
         Optional(), Length(max=20), Regexp(r"^[A-Za-z0-9-]+$", message="Use letters, numbers and dashes.")])
     name = StringField("Full name", validators=[DataRequired(message="Enter the person's name."), Length(max=100)])
     preferred_name = StringField("Preferred name", validators=[Optional(), Length(max=60)])
-    date_of_birth = _date("Date of birth")
+    date_of_birth = date_field("Date of birth")
     phone = StringField("Phone", validators=[Optional(), Length(max=40),
                                               Regexp(r"^[0-9 +()-]+$", message="Use digits and spaces only.")])
     address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
@@ -61,11 +61,11 @@ class CaseForm(FlaskForm):
     sentence_under_four_years = RadioField("Sentence under four years", choices=YES_NO, default="",
                                            validators=[Optional()])
     statutory_order = RadioField("Subject to a statutory order", choices=YES_NO, default="", validators=[Optional()])
-    release_date = _date("Release date")
+    release_date = date_field("Release date")
     release_date_confirmed = BooleanField("Release has happened (the date is the actual one)")
     referral_source = SelectField("Referred by", choices=REFERRAL_SOURCES)
-    referral_date = _date("Referral date")
-    consent_date = _date("Consent to support given on")
+    referral_date = date_field("Referral date")
+    consent_date = date_field("Consent to support given on")
     status = SelectField("Status", choices=CASE_STATUSES)
     # validate_close_outcome checks the choice: an open case sends none, and WTForms' own check would object.
     close_outcome = RadioField("How the case ended (when closed)", choices=CLOSE_OUTCOMES, validate_choice=False)
@@ -120,7 +120,7 @@ class PlanItemForm(FlaskForm):
     actions = TextAreaField("Agreed actions", validators=[Optional(), Length(max=2000)])
     owner = StringField("Who does them", validators=[Optional(), Length(max=100)])
     status = SelectField("Status", choices=PLAN_STATUSES)
-    review_date = _date("Review date")
+    review_date = date_field("Review date")
     # Asked on the item's own page, when it is saved: needed to close the item, optional at a review.
     rating = RadioField("Where are they now?", choices={str(k): v for k, v in RATINGS.items()},
                         validate_choice=False)
@@ -168,7 +168,7 @@ class FamilyForm(FlaskForm):
     phone = StringField("Phone", validators=[Optional(), Length(max=40),
                                               Regexp(r"^[0-9 +()-]+$", message="Use digits and spaces only.")])
     address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
-    consent_date = _date("Their consent given on")
+    consent_date = date_field("Their consent given on")
 
 
 class BookingForm(FlaskForm):
@@ -177,7 +177,7 @@ class BookingForm(FlaskForm):
     kind = RadioField("What", choices=BOOKING_KINDS, default="office", validate_choice=True,
                       id="booking-kind")
     keyworker = SelectField("With", coerce=int, id="booking-keyworker")
-    day = _date("Date", required=True, id="booking-day")
+    day = date_field("Date", required=True, id="booking-day")
     time = TimeField("Time", validators=[InputRequired(message="Enter the time.")], id="booking-time")
     prison = StringField("Prison", validators=[Optional(), Length(max=100)], id="booking-prison")
     place = StringField("Where (meeting point or venue)", validators=[Optional(), Length(max=200)],
@@ -196,7 +196,7 @@ class SettleBookingForm(FlaskForm):
 
 
 class ExpectedForm(FlaskForm):
-    day = _date("Expected in on", id="expected-day")
+    day = date_field("Expected in on", id="expected-day")
 
 
 class FlagForm(FlaskForm):
@@ -245,8 +245,8 @@ class PoundsField(StringField):
 
 
 def _required_date(label, id):
-    """_date(), with an id of its own: the case page holds many forms, and a label must find its box."""
-    field = _date(label, required=True)
+    """date_field(), with an id of its own: the case page holds many forms, and a label must find its box."""
+    field = date_field(label, required=True)
     field.kwargs["id"] = id
     return field
 
@@ -295,8 +295,8 @@ def _not_to_come(form, field):
 
 
 def _past_date(label):
-    """_date(), refusing a day still to come: consent is recorded once given."""
-    field = _date(label)
+    """date_field(), refusing a day still to come: consent is recorded once given."""
+    field = date_field(label)
     field.kwargs["validators"] = [*field.kwargs["validators"], _not_to_come]
     return field
 

@@ -1,14 +1,11 @@
 """The report's choices: a period, an office and whose version."""
-from datetime import date
-
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
-from wtforms.validators import Optional
+from wtforms import SelectField
 
 from ...reports.periods import PERIODS
 from ...reports.report import VIEWS
+from ..cases.forms import date_field
 
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 LONGEST_DAYS = 3 * 366
 
 
@@ -18,10 +15,8 @@ class ReportForm(FlaskForm):
 
     period = SelectField("Period", choices=PERIODS, default="last_quarter",
                          invalid_choice_message="Choose a period from the list.")
-    first = DateField("From", validators=[Optional()], invalid_value_message="Enter the date as dd/mm/yyyy.",
-                      format=["%Y-%m-%d", "%d/%m/%Y"])
-    last = DateField("To (inclusive)", validators=[Optional()], invalid_value_message="Enter the date as dd/mm/yyyy.",
-                     format=["%Y-%m-%d", "%d/%m/%Y"])
+    first = date_field("From")
+    last = date_field("To (inclusive)")
     office = SelectField("Office", choices=[], default="", invalid_choice_message="Choose an office from the list.")
     view = SelectField("Version", choices=VIEWS, default="managers", invalid_choice_message="Choose a version.")
 
@@ -32,9 +27,6 @@ class ReportForm(FlaskForm):
             return True
         if self.first.data is None or self.last.data is None:
             (self.first if self.first.data is None else self.last).errors = ["Enter both dates of the range."]
-            return False
-        if not EARLIEST <= self.first.data <= LATEST or not EARLIEST <= self.last.data <= LATEST:
-            self.first.errors = [f"Choose dates between {EARLIEST.year} and {LATEST.year}."]
             return False
         if self.first.data > self.last.data:
             self.last.errors = ["The range ends before it starts."]
