@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from .dropin.models import NEEDS, DropInSession, Ticket
 from .dropin.schedule import schedule
+from .offices.timetable import timetable
 
 VISIT_FOR = ["self"] * 6 + ["family"] * 2 + ["appointment", "info"]
 ENDINGS = ["done"] * 14 + ["no_show", "left", "cancelled"]
@@ -18,17 +19,20 @@ def past_dropins(offices, keyworkers, now, weeks=26, per_session=(6, 16), seed=7
     today = schedule().local_today(now)
     made = 0
     for office in offices:
+        office_id = getattr(office, "id", office)
         for back in range(weeks * 7, 0, -1):
-            slot = schedule().slot_on(today - timedelta(days=back))
-            if slot is None:
-                continue
-            count = rng.randint(*per_session)
-            session = DropInSession.create(office=office, starts_at=slot.starts_at, ends_at=slot.ends_at,
-                                           opens_at=slot.opens_at, last_number=count)
-            Ticket.insert_many([_ticket(rng, session, number, slot, keyworkers) for number in range(1, count + 1)
-                                ]).execute()
-            made += count
+            for slot in timetable(office_id).slots_on(today - timedelta(days=back)):
+                made += _afternoon(rng, office, slot, keyworkers, per_session)
     return made
+
+
+def _afternoon(rng, office, slot, keyworkers, per_session):
+    """One past drop-in with a busy or quiet afternoon of tickets; returns how many."""
+    count = rng.randint(*per_session)
+    session = DropInSession.create(office=office, starts_at=slot.starts_at, ends_at=slot.ends_at,
+                                   opens_at=slot.opens_at, last_number=count)
+    Ticket.insert_many([_ticket(rng, session, number, slot, keyworkers) for number in range(1, count + 1)]).execute()
+    return count
 
 
 def _ticket(rng, session, number, slot, keyworkers):

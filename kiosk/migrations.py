@@ -8,7 +8,9 @@ to MIGRATIONS (using playhouse.migrate) and changes the models to match.
 import re
 from contextlib import contextmanager
 
-from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
+from flask import current_app
+from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
+                    TextField)
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as apply
 
@@ -18,12 +20,12 @@ from .clock import utcnow
 from .db import BaseModel, database, is_postgres, is_sqlite
 from .dropin.models import MODELS as DROPIN_MODELS
 from .dropin.models import Device, QueueState
-from .offices.models import DEFAULT_OFFICE_ID, DEFAULT_OFFICE_NAME, Office, StaffOffice
-from .offices.services import furnish
+from .offices.models import DEFAULT_OFFICE_ID, DEFAULT_OFFICE_NAME, Office, OfficeDay, OfficeHours, StaffOffice
+from .offices.services import default_hours, furnish
 from .people.models import SignIn, StaffUser
 from .reports.models import MODELS as REPORT_MODELS
 
-MODELS = [StaffUser, SignIn, Office, StaffOffice, *DROPIN_MODELS, *CASE_MODELS, AuditEvent, *REPORT_MODELS]
+MODELS = [StaffUser, SignIn, Office, StaffOffice, OfficeHours, OfficeDay, *DROPIN_MODELS, *CASE_MODELS, AuditEvent, *REPORT_MODELS]
 
 
 class SchemaMigration(BaseModel):
@@ -216,6 +218,28 @@ def _ticket_language(migrator):
         apply(migrator.add_column("ticket", "language", CharField(max_length=8, default="en")))
 
 
+def _office_timetables(migrator):
+    """Offices run from the app: each office's details and weekly hours, until now the settings
+    (SERVICE_PHONE, PUBLIC_BASE_URL, DROPIN_WEEKDAYS/START/END, CHECKIN_OPENS_BEFORE_MINUTES), which every
+    existing office keeps; its dated changes (closures, holidays kept open, extra sessions); why a drop-in
+    closed early."""
+    columns = {c.name for c in database.get_columns("site")}
+    config = current_app.config
+    wanted = {"address": CharField(max_length=120, default=""),
+              "phone": CharField(max_length=30, default=config.get("SERVICE_PHONE", "")),
+              "public_base_url": CharField(max_length=200, default=config.get("PUBLIC_BASE_URL", "")),
+              "opens_before_minutes": IntegerField(default=int(config.get("CHECKIN_OPENS_BEFORE_MINUTES", 15))),
+              "public_holidays": BooleanField(default=True),
+              "timetable_version": IntegerField(default=0)}
+    apply(*[migrator.add_column("site", name, field) for name, field in wanted.items() if name not in columns])
+    if "closed_reason" not in {c.name for c in database.get_columns("drop_in_session")}:
+        apply(migrator.add_column("drop_in_session", "closed_reason", CharField(max_length=120, null=True)))
+    database.create_tables([OfficeHours, OfficeDay], safe=True)
+    for office in Office.select():
+        if not OfficeHours.select().where(OfficeHours.office == office.id).exists():
+            default_hours(office)
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -236,6 +260,7 @@ MIGRATIONS = [
     ("0011_family_tickets", _family_tickets),
     ("0012_daily_figures", _daily_figures),
     ("0013_ticket_language", _ticket_language),
+    ("0014_office_timetables", _office_timetables),
 ]
 
 

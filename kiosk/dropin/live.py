@@ -32,6 +32,7 @@ from peewee import JOIN
 from ..clock import utcnow
 from ..db import database
 from ..offices.models import current_office_id
+from ..offices.timetable import timetable
 from .models import DropInSession, QueueState, Ticket
 from .schedule import schedule
 
@@ -128,16 +129,18 @@ def poll_key(now=None, queue_version=None):
 
 
 def _slot_marker(now):
-    """The slot the clock is in, or the local day outside them; the same all through a minute,
-    since slots begin and end on whole minutes, so worked out once a minute, not on every poll."""
-    app = current_app._get_current_object()
+    """The slot the clock is in at this office, or the local day outside them; the same all through a
+    minute, since slots begin and end on whole minutes, so worked out once a minute, not on every poll.
+    A change to the timetable bumps the queue version, which the key also holds."""
+    office_id = current_office_id()
     minute = now.replace(second=0, microsecond=0)
-    cached = app.extensions.get("dropin_slot_marker")
+    markers = current_app.extensions.setdefault("dropin_slot_markers", {})
+    cached = markers.get(office_id)
     if cached is not None and cached[0] == minute:
         return cached[1]
-    slot = schedule().slot_at(now)
+    slot = timetable(office_id).slot_at(now)
     marker = slot.starts_at.strftime("%Y%m%d%H%M") if slot else schedule().local_today(now).strftime("%Y%m%d")
-    app.extensions["dropin_slot_marker"] = (minute, marker)
+    markers[office_id] = (minute, marker)
     return marker
 
 

@@ -64,6 +64,8 @@ class DropInSession(BaseModel):
     opens_at = DateTimeField()
     extra = BooleanField(default=False)
     checkin_closed_at = DateTimeField(null=True)
+    # Why it closed before its time (closed early, or a closure added for the day): told to those waiting.
+    closed_reason = CharField(max_length=120, null=True)
     last_number = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
 

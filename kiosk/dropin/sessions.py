@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 from ..clock import utcnow
 from ..errors import Refused
 from ..offices.models import current_office_id
+from ..offices.timetable import timetable
 from ..transactions import write_transaction
 from . import live
 from .models import DropInSession
@@ -38,7 +39,7 @@ def checkin_session(now=None):
     now = now or utcnow()
     running = _running(now)
     if running is None:
-        slot = schedule().slot_at(now)
+        slot = timetable().slot_at(now)
         running = _session_for_slot(slot) if slot else None
     if running is not None and running.accepts_checkins(now):
         return running
@@ -55,7 +56,7 @@ def working_session(now=None):
     running = _running(now)
     if running is not None:
         return running
-    slot = schedule().slot_at(now)
+    slot = timetable().slot_at(now)
     if slot:
         return _session_for_slot(slot)
     day_start, day_end = schedule().local_day_bounds(schedule().local_today(now))
@@ -125,14 +126,51 @@ def open_extra_session(until_local: time, now=None):
 
 
 def next_opening(now=None):
-    """Plain words for the kiosk's closed screen: when the next drop-in is."""
+    """Plain words for the kiosk's closed screen: when the next drop-in is (closures and holidays skipped),
+    or None when the office has none in the coming year."""
     now = now or utcnow()
-    sched = schedule()
-    slot = sched.next_slot(now)
+    slot = timetable().next_slot(now)
     upcoming = (DropInSession.select()
                 .where((DropInSession.office == current_office_id()) & (DropInSession.extra == True)  # noqa: E712
                        & (DropInSession.opens_at > now))
                 .order_by(DropInSession.opens_at).first())
-    if upcoming and upcoming.opens_at < slot.opens_at:
+    if upcoming and (slot is None or upcoming.opens_at < slot.opens_at):
         slot = Slot(starts_at=upcoming.starts_at, ends_at=upcoming.ends_at, opens_at=upcoming.opens_at)
-    return describe_slot(slot, sched)
+    return describe_slot(slot, schedule()) if slot else None
+
+
+def why_closed(now=None):
+    """Why the kiosk is closed when a visitor might expect it open: today's session closed early (its
+    reason), or today closed or a holiday. None on an ordinary day with no drop-in now."""
+    now = now or utcnow()
+    start, end = today_bounds(now)
+    early = (DropInSession.select(DropInSession.closed_reason)
+             .where((DropInSession.office == current_office_id()) & (DropInSession.starts_at >= start)
+                    & (DropInSession.starts_at < end) & DropInSession.closed_reason.is_null(False))
+             .order_by(DropInSession.starts_at.desc()).first())
+    if early is not None:
+        return early.closed_reason
+    return timetable().closure_today(now)
+
+
+def close_early(session, until, reason, now=None):
+    """End a drop-in before its time: at `until` (naive UTC, not before now, before its end) with a reason
+    the people waiting are told on their phones and the wall display. Check-in closes now; reception then
+    says for each person still waiting whether they are seen today."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("Say why it is closing early: visitors are told.")
+    with write_transaction():
+        live.bump(session.office_id)
+        session = saved(session)
+        if now >= session.ends_at:
+            raise Refused("This drop-in has already ended.")
+        until = max(until, now)
+        if until >= session.ends_at:
+            raise Refused(f"Choose a time before the drop-in's end, {schedule().to_local(session.ends_at):%H:%M}.")
+        session.ends_at = until
+        session.checkin_closed_at = session.checkin_closed_at or now
+        session.closed_reason = reason[:120]
+        session.save()
+    return session

@@ -3,7 +3,7 @@
 A one-office install only ever has the default office and never sees any of this.
 """
 from flask import g, has_app_context, has_request_context, session
-from peewee import CharField, DateTimeField, ForeignKeyField
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TimeField
 
 from ..clock import utcnow
 from ..db import BaseModel
@@ -14,12 +14,59 @@ DEFAULT_OFFICE_NAME = "Glasgow"
 
 
 class Office(BaseModel):
-    """An office running drop-ins (Glasgow by default)."""
+    """An office running drop-ins (Glasgow by default): what visitors are told of it, and its timetable
+    (OfficeHours each week, OfficeDay for holidays kept open, closures and extra sessions)."""
     name = CharField(max_length=60, unique=True)
     created_at = DateTimeField(default=utcnow)
+    address = CharField(max_length=120, default="")
+    phone = CharField(max_length=30, default="")
+    # Where visitors' phones reach the app, for the ticket's QR code; empty: the address the kiosk used.
+    public_base_url = CharField(max_length=200, default="")
+    opens_before_minutes = IntegerField(default=15)
+    # Closed on Scotland's public holidays unless a holiday is kept open (OfficeDay "open").
+    public_holidays = BooleanField(default=True)
+    # Bumped with every change to the office or its timetable: each process's copy is read again.
+    timetable_version = IntegerField(default=0)
 
     class Meta:
         table_name = "site"  # its name since offices were added
+
+
+class OfficeHours(BaseModel):
+    """One weekly drop-in: a weekday (0 Monday) and its local start and end."""
+    office = ForeignKeyField(Office, column_name="site_id", object_id_name="office_id", backref="hours",
+                             on_delete="CASCADE")
+    weekday = IntegerField()
+    starts = TimeField(formats=["%H:%M:%S", "%H:%M"])
+    ends = TimeField(formats=["%H:%M:%S", "%H:%M"])
+
+    class Meta:
+        table_name = "office_hours"
+        indexes = ((("office", "weekday", "starts"), True),)
+
+
+DAY_KINDS = {
+    "closed": "Closed",  # the whole day, with a reason visitors are told
+    "open": "Open as usual on a public holiday",
+    "extra": "Extra session",
+}
+
+
+class OfficeDay(BaseModel):
+    """A date that differs from the week: closed (why), a public holiday kept open, or an extra session."""
+    office = ForeignKeyField(Office, column_name="site_id", object_id_name="office_id", backref="days",
+                             on_delete="CASCADE")
+    day = DateField()
+    kind = CharField(max_length=10)
+    starts = TimeField(null=True, formats=["%H:%M:%S", "%H:%M"])
+    ends = TimeField(null=True, formats=["%H:%M:%S", "%H:%M"])
+    reason = CharField(max_length=120, default="")
+    created_by = ForeignKeyField(StaffUser, null=True, backref="+", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "office_day"
+        indexes = ((("office", "day"), False),)
 
 
 class StaffOffice(BaseModel):
