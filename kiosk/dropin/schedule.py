@@ -155,8 +155,20 @@ def describe_slot(slot: Slot, schedule: Schedule) -> str:
 
 
 def describe_days(schedule: Schedule) -> str:
-    """The drop-in days and hours in words: "Monday, Wednesday and Friday, 1pm to 3pm"."""
+    """The settings' drop-in days and hours in words: "Monday, Wednesday and Friday, 1pm to 3pm"."""
+    return describe_week({day: [(schedule.start, schedule.end)] for day in schedule.weekdays})
+
+
+def describe_week(weekly) -> str:
+    """An office's weekly drop-ins in words, days with the same hours together:
+    "Monday, Wednesday and Friday, 1pm to 3pm; Tuesday, 10am to 12pm". `weekly` maps a weekday to its
+    [(start, end)] local times."""
     day = date(2000, 1, 1)  # any date: only the clock faces are wanted
-    return gettext("%(day)s, %(start)s to %(end)s", day=i18n.day_names(schedule.weekdays),
-                   start=i18n.clock(datetime.combine(day, schedule.start)),
-                   end=i18n.clock(datetime.combine(day, schedule.end)))
+    by_times = {}
+    for weekday in sorted(weekly):
+        for start, end in weekly[weekday]:
+            by_times.setdefault((start, end), []).append(weekday)
+    return "; ".join(
+        gettext("%(day)s, %(start)s to %(end)s", day=i18n.day_names(days),
+                start=i18n.clock(datetime.combine(day, start)), end=i18n.clock(datetime.combine(day, end)))
+        for (start, end), days in sorted(by_times.items(), key=lambda item: (item[1][0], item[0])))

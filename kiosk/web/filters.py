@@ -2,7 +2,10 @@
 from datetime import timezone
 
 from ..dropin.schedule import schedule
+from markupsafe import escape
+
 from ..offices.models import current_office_id, offices_of
+from ..offices.timetable import office_facts
 
 
 def local_time(value):
@@ -19,6 +22,16 @@ def local_date(value):
     return f"{local:%A} {local.day} {local:%B}"
 
 
+class OfficePhone:
+    """The phone number of this request's office, read only when a page shows it."""
+
+    def __str__(self):
+        return office_facts().phone
+
+    def __html__(self):
+        return str(escape(str(self)))
+
+
 def iso_utc(value):
     return value.replace(tzinfo=timezone.utc).isoformat() if value else ""
 
@@ -30,6 +43,6 @@ def init_app(app):
 
     @app.context_processor
     def service_details():
-        return {"service_name": app.config["SERVICE_NAME"], "service_phone": app.config["SERVICE_PHONE"],
+        return {"service_name": app.config["SERVICE_NAME"], "service_phone": OfficePhone(),
                 "poll_seconds": app.config["POLL_SECONDS"],
                 "offices_of": offices_of, "current_office_id": current_office_id}

@@ -13,6 +13,8 @@ from kiosk.cases import referrals
 from kiosk.audit import AuditEvent
 from kiosk.cases.models import Case, ContactEntry, SafetyFlag
 from kiosk.dropin.models import Device, Room, Ticket
+from kiosk.offices.models import DEFAULT_OFFICE_ID, OfficeHours
+from kiosk.offices.services import add_closure
 
 from ..factories import enrol_device, make_case, make_staff, make_ticket
 from ..moments import STORED
@@ -74,6 +76,19 @@ ACCESS = {
     ("admin.partner_list", "GET"): (MANAGER, 200),
     ("admin.partner_add", "POST"): (MANAGER, 400),
     ("admin.partner_active", "POST"): (MANAGER, 400),
+    ("admin.office_list", "GET"): (MANAGER, 200),
+    ("admin.office_add", "POST"): (MANAGER, 400),
+    ("admin.office", "GET"): (MANAGER, 200),
+    ("admin.office_update", "POST"): (MANAGER, 400),
+    ("admin.office_hours_add", "POST"): (MANAGER, 400),
+    ("admin.office_hours_remove", "POST"): (MANAGER, 303),
+    ("admin.office_room_add", "POST"): (MANAGER, 400),
+    ("admin.office_room_rename", "POST"): (MANAGER, 400),
+    ("admin.office_room_active", "POST"): (MANAGER, 400),
+    ("admin.office_closure_add", "POST"): (MANAGER, 400),
+    ("admin.office_extra_add", "POST"): (MANAGER, 400),
+    ("admin.office_holiday_open", "POST"): (MANAGER, 400),
+    ("admin.office_day_remove", "POST"): (MANAGER, 303),
 }
 
 
@@ -102,7 +117,10 @@ def records(app):
     enrol_device("display", name="Spare display")
     partner = referrals.add_partner("Clyde Housing Advice", "accommodation", None, worker)
     referral = referrals.make_referral(case.id, partner.id, None, date(2026, 11, 20), None, worker)
-    return {"case_id": case.id, "item_id": item.id, "member_id": member.id, "flag_id": flag.id,
+    closure = add_closure(DEFAULT_OFFICE_ID, date(2026, 12, 10), "Staff training", worker)
+    return {"office_id": DEFAULT_OFFICE_ID, "day_id": closure.id,
+            "hours_id": OfficeHours.get(OfficeHours.office == DEFAULT_OFFICE_ID).id,
+            "room_id": Room.get(Room.office == DEFAULT_OFFICE_ID).id,"case_id": case.id, "item_id": item.id, "member_id": member.id, "flag_id": flag.id,
             "partner_id": partner.id, "referral_id": referral.id,
             "appointment_id": booked.id, "booking_id": booked.id, "worker_id": worker.id,
             "ticket_id": make_ticket(name="Al").id, "user_id": make_staff("reception").id,

@@ -1,5 +1,6 @@
-"""Manager pages: staff accounts, enrolled devices, partner organisations, the audit log."""
-from . import audit_log, devices, partners, staff
+"""Manager pages: staff accounts, enrolled devices, offices and their timetables, partner organisations,
+the audit log."""
+from . import audit_log, devices, offices, partners, staff
 from .blueprint import bp
 
-__all__ = ["audit_log", "bp", "devices", "partners", "staff"]
+__all__ = ["audit_log", "bp", "devices", "offices", "partners", "staff"]

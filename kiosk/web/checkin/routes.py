@@ -16,8 +16,9 @@ from ...clock import utcnow
 from ...dropin import devices
 from ...dropin.estimates import estimate, wait_words
 from ...dropin.queue import check_in, ticket_by_token
-from ...dropin.schedule import describe_days, schedule
-from ...dropin.sessions import checkin_session, next_opening
+from ...dropin.schedule import describe_week
+from ...dropin.sessions import checkin_session, next_opening, why_closed
+from ...offices.timetable import timetable
 from ..access import not_enrolled
 from ..limits import kiosk_device_key, kiosk_limit, limiter
 from ..respond import refuse, valid
@@ -74,13 +75,18 @@ def _save(visit, **answers):
     session[VISIT] = {**visit, **answers}
 
 
+def closed_context():
+    """What the closed screen says: why, when there is a reason today, and the next drop-in."""
+    return {"why_closed": why_closed(), "next_opening": next_opening(),
+            "dropin_days": describe_week(timetable().weekly)}
+
+
 @bp.route("/")
 def welcome():
     session[VISIT] = {"k": uuid.uuid4().hex}  # a new visitor: whatever the last one did is behind us
     session[LANGUAGE] = i18n.use(request.args.get("lang"))  # English unless they chose their own here
     if checkin_session() is None:
-        return render_template("checkin/closed.html", next_opening=next_opening(),
-                               dropin_days=describe_days(schedule()))
+        return render_template("checkin/closed.html", **closed_context())
     return render_template("checkin/welcome.html")
 
 

@@ -1,15 +1,14 @@
 """The kiosk's speaker button: each step's question and choices read aloud in the visitor's language,
 from the same translated words the step's page shows (kiosk/speech.py makes the sound)."""
-from flask import abort, current_app, session
+from flask import abort, session
 from flask_babel import get_locale, gettext, ngettext
 
 from ... import speech as read_aloud
 from ...clock import utcnow
 from ...dropin.estimates import estimate, wait_words
 from ...dropin.queue import ticket_by_token
-from ...dropin.schedule import describe_days, schedule
-from ...dropin.sessions import next_opening
-from .routes import VISIT, bp
+from ...offices.timetable import office_facts
+from .routes import VISIT, bp, closed_context
 from . import words
 
 ENDS = (".", "?", "!", "؟", "۔", ":")  # a sentence that ends with none of these gets a full stop, so a pause
@@ -51,11 +50,16 @@ def _ticket():
 
 
 def _closed():
-    return [words.CLOSED_NOW, f"{words.NEXT_DROPIN_IS} {next_opening()}",
-            gettext("You can phone us on %(phone)s, or ask at the desk if someone is there.",
-                    phone=_digits(current_app.config["SERVICE_PHONE"])),
-            gettext("Drop-ins are every %(dropin_days)s. You can also come by appointment, or write to us.",
-                    dropin_days=describe_days(schedule()))]
+    shown = closed_context()
+    said = [words.CLOSED_TODAY, shown["why_closed"]] if shown["why_closed"] else [words.CLOSED_NOW]
+    said.append(f"{words.NEXT_DROPIN_IS} {shown['next_opening']}" if shown["next_opening"]
+                else words.NO_DROPIN_PLANNED)
+    said.append(gettext("You can phone us on %(phone)s, or ask at the desk if someone is there.",
+                        phone=_digits(office_facts().phone)))
+    if shown["dropin_days"]:
+        said.append(gettext("Drop-ins are every %(dropin_days)s. You can also come by appointment, or write to us.",
+                            dropin_days=shown["dropin_days"]))
+    return said
 
 
 def _digits(phone):

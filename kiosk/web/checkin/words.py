@@ -18,6 +18,8 @@ GET_MY_TICKET = _l("Get my ticket")
 TAKE_A_SEAT = _l("Please take a seat. Your number will show on the screen.")
 CLOSED_NOW = _l("The drop-in is closed just now")
 NEXT_DROPIN_IS = _l("The next drop-in is")
+CLOSED_TODAY = _l("We are closed today")
+NO_DROPIN_PLANNED = _l("No drop-in is planned yet. Please phone us.")
 
 VISIT_FOR_WORDS = {
     "self": _l("Myself"),

@@ -6,7 +6,7 @@ from ... import speech as read_aloud
 from ...clock import utcnow
 from ...dropin import devices, live
 from ...dropin.queue import board
-from ...dropin.sessions import working_session
+from ...dropin.sessions import why_closed, working_session
 from ..access import device_required, signed_in_cheaply
 
 bp = Blueprint("display", __name__, url_prefix="/display")
@@ -14,7 +14,10 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 
 def board_context():
     dropin = working_session()
-    return {"dropin": dropin, "ended": dropin is not None and utcnow() >= dropin.ends_at, **board(dropin)}
+    # Why the drop-in closed early, or why the office is closed today: the room is told, never who.
+    notice = dropin.closed_reason if dropin is not None else why_closed()
+    return {"dropin": dropin, "ended": dropin is not None and utcnow() >= dropin.ends_at, "notice": notice,
+            **board(dropin)}
 
 
 @bp.route("/", endpoint="board")

@@ -34,6 +34,13 @@ class ExtraSessionForm(FlaskForm):
     until = TimeField("Open until", validators=[DataRequired(message="Give the time check-in should close.")])
 
 
+class CloseEarlyForm(FlaskForm):
+    until = TimeField("Close at", validators=[DataRequired(message="Give the time the drop-in closes.")])
+    reason = StringField("Why (visitors see it: no names)",
+                         validators=[DataRequired(message="Say why it is closing early: visitors are told."),
+                                     Length(max=120)])
+
+
 class LinkForm(FlaskForm):
     case = IntegerField(validators=[DataRequired(message="Choose a case.")])
 

@@ -1,6 +1,7 @@
 """Reception's live queue: every ticket's actions, walk-ins, the session's check-in, linking tickets to cases,
 and the office switch for staff at several offices. Views are thin: forms in, services, render."""
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -16,14 +17,18 @@ from ...dropin.queue import (
     check_in, decide_after_close, desk_room, hand_to, move, session_tickets, set_priority, ticket_by_id, waiting,
 )
 from ...dropin.schedule import schedule
-from ...dropin.sessions import close_checkin, open_extra_session, reopen_checkin, today_bounds, working_session
+from ...dropin.sessions import (
+    close_checkin, close_early, open_extra_session, reopen_checkin, today_bounds, why_closed, working_session,
+)
 from ...errors import BadInput, Refused
 from ...offices.models import current_office_id, offices_of
 from ..access import me, staff_required
 from ..filters import local_time
 from ..respond import done, staff_poll, valid
 from ..cases.forms import NewFamilyForm
-from .forms import AppointmentMatchForm, ExtraSessionForm, FamilyTicketForm, LinkForm, TicketActionForm, WalkInForm
+from .forms import (
+    AppointmentMatchForm, CloseEarlyForm, ExtraSessionForm, FamilyTicketForm, LinkForm, TicketActionForm, WalkInForm,
+)
 
 bp = Blueprint("reception", __name__, url_prefix="/staff")
 
@@ -55,6 +60,7 @@ def queue_context():
         "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
         "finished": [t for t in tickets if not t.is_active],
         "counters": counters(dropin, tickets), "rooms": list(Room.in_use()),
+        "closed_today": why_closed(now) if dropin is None else None,
     }
 
 
@@ -167,6 +173,17 @@ def extra_session():
     form = valid(ExtraSessionForm())
     dropin = open_extra_session(form.until.data)
     return done(f"Extra session open; check-in closes at {local_time(dropin.ends_at)}.", url_for("reception.queue"))
+
+
+@bp.route("/session/close-early", methods=["POST"])
+@staff_required
+def close_session_early():
+    form = valid(CloseEarlyForm())
+    sched = schedule()
+    until = sched.to_utc(datetime.combine(sched.local_today(utcnow()), form.until.data))
+    dropin = close_early(_session_on_now(), until, form.reason.data)
+    return done(f"The drop-in now ends at {local_time(dropin.ends_at)}. People waiting are told why on their phones "
+                "and the display.", url_for("reception.queue"))
 
 
 @bp.route("/tickets/<int:ticket_id>/link", methods=["GET", "POST"])

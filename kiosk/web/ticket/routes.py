@@ -8,14 +8,16 @@ from ...dropin.estimates import estimate, wait_words
 from ...dropin.queue import ticket_by_token, ticket_pages_since
 from ...dropin.sessions import next_opening
 from ...offices.models import use_office
+from ...offices.timetable import office_facts
 from ..qr import qr_svg
 
 bp = Blueprint("ticket", __name__, url_prefix="/t")
 
 
 def status_url(ticket):
-    """The absolute address the QR code carries: PUBLIC_BASE_URL when visitors' phones need another."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    """The absolute address the QR code carries: the office's address for visitors' phones (PUBLIC_BASE_URL
+    by default) when they need another than the kiosk's."""
+    base = office_facts(ticket.session.office_id).public_base_url
     if base:
         return base.rstrip("/") + url_for("ticket.status", token=ticket.token)
     return url_for("ticket.status", token=ticket.token, _external=True)
@@ -36,7 +38,9 @@ def _context(ticket):
     est = estimate(ticket, now, version)
     return {"ticket": ticket, "estimate": est, "wait": wait_words(est.minutes) if est else None,
             "ended": now >= ticket.session.ends_at,
-            "next_dropin": next_opening(now) if ticket.after_close == "come_back" else None,
+            "next_dropin": next_opening(now) if ticket.after_close == "come_back" or ticket.session.closed_reason
+            else None,
+            "closed_early": ticket.session.closed_reason,
             "version": live.poll_key(now, version), "chosen_lang": request.args.get("lang")}
 
 
