@@ -87,7 +87,7 @@ test-sqlite: test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: test-tools $(VENV)/.postgres-installed
-	scripts/pg_test_server.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-postgres} scripts/pg_test_server.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Everyday work: SQLite, without the browser tests and the slow ones (fuzzing, crashes, load).
 test-fast: test-tools

@@ -25,6 +25,9 @@ class Config:
     DROPIN_START = os.environ.get("DROPIN_START", "13:00")
     DROPIN_END = os.environ.get("DROPIN_END", "15:00")
     CHECKIN_OPENS_BEFORE_MINUTES = _env_int("CHECKIN_OPENS_BEFORE_MINUTES", 15)
+    # The settings above and below are what a new office starts with; each office's own are on its Offices page.
+    # A new office closes on Scotland's public holidays unless this is 0.
+    PUBLIC_HOLIDAYS = os.environ.get("PUBLIC_HOLIDAYS", "1") != "0"
 
     # Where visitors' phones reach the app, for the ticket's QR code; empty means
     # the address the kiosk itself used.

@@ -229,7 +229,7 @@ def _office_timetables(migrator):
               "phone": CharField(max_length=30, default=config.get("SERVICE_PHONE", "")),
               "public_base_url": CharField(max_length=200, default=config.get("PUBLIC_BASE_URL", "")),
               "opens_before_minutes": IntegerField(default=int(config.get("CHECKIN_OPENS_BEFORE_MINUTES", 15))),
-              "public_holidays": BooleanField(default=True),
+              "public_holidays": BooleanField(default=bool(config.get("PUBLIC_HOLIDAYS", True))),
               "timetable_version": IntegerField(default=0)}
     apply(*[migrator.add_column("site", name, field) for name, field in wanted.items() if name not in columns])
     if "closed_reason" not in {c.name for c in database.get_columns("drop_in_session")}:

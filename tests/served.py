@@ -42,6 +42,8 @@ ALWAYS_OPEN = {
     "DROPIN_WEEKDAYS": "mon,tue,wed,thu,fri,sat,sun",
     "DROPIN_START": "00:00",
     "DROPIN_END": "23:59",
+    # Open on public holidays too: these servers run on the real clock, whatever day that is.
+    "PUBLIC_HOLIDAYS": "0",
     "CHECKIN_OPENS_BEFORE_MINUTES": "0",
     # Load tests send many check-ins from one enrolled kiosk and sign many keyworkers in
     # from one address; a person never could.

@@ -16,7 +16,7 @@ from ..errors import BadInput, NotFound, Refused
 from ..people import sign_in
 from ..transactions import write_transaction
 from .models import DAY_KINDS, Office, OfficeDay, OfficeHours, StaffOffice, offices_of
-from .timetable import forget, public_holidays, timetable
+from .timetable import forget, load, public_holidays, timetable
 
 DEFAULT_ROOMS = ("Room 1", "Room 2", "Room 3", "Interview room")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -43,7 +43,9 @@ def _defaults():
 
 
 def furnish(office):
-    """A new office's queue counter, the usual rooms, and the settings' weekly drop-ins."""
+    """A new office's queue counter, the usual rooms, and the settings' weekly drop-ins and holidays."""
+    Office.update(public_holidays=bool(current_app.config.get("PUBLIC_HOLIDAYS", True))).where(
+        Office.id == office.id).execute()
     QueueState.create(id=office.id, version=0)
     for position, room in enumerate(DEFAULT_ROOMS):
         Room.create(office=office, name=room, position=position)
@@ -218,8 +220,8 @@ def _end_todays_sessions(office_id, now, reason):
     stored = {s.starts_at: s for s in DropInSession.select().where(
         (DropInSession.office == office_id) & (DropInSession.starts_at >= start - timedelta(hours=1))
         & (DropInSession.starts_at < end))}
-    slots = [s for s in timetable(office_id).usual_slots_on(schedule().local_today(now))]
-    for slot in slots:
+    # Read afresh, not this process's copy: inside the transaction the version has already moved.
+    for slot in load(office_id).usual_slots_on(schedule().local_today(now)):
         if slot.starts_at not in stored and slot.opens_at <= now < slot.ends_at:
             stored[slot.starts_at] = saved(DropInSession(office=office_id, starts_at=slot.starts_at,
                                                          ends_at=slot.ends_at, opens_at=slot.opens_at))
@@ -257,11 +259,12 @@ def add_extra_session(office_id, day, starts, ends, reason, by, now=None):
     with write_transaction():
         office = get_office(office_id)
         _changing(office.id)
-        closed = timetable(office.id).closure(day)
+        table = load(office.id)  # afresh: inside the transaction the version has already moved
+        closed = table.closure(day)
         if closed:
             raise BadInput(f"{office.name} is closed on {day:%A %-d %B %Y} ({closed}): "
                            "remove the closure or keep the holiday open first.")
-        for slot in timetable(office.id).slots_on(day):
+        for slot in table.slots_on(day):
             local_start = schedule().to_local(slot.starts_at).time()
             local_end = schedule().to_local(slot.ends_at).time()
             if starts < local_end and local_start < ends:
