@@ -38,8 +38,7 @@ def _context(ticket):
     est = estimate(ticket, now, version)
     return {"ticket": ticket, "estimate": est, "wait": wait_words(est.minutes) if est else None,
             "ended": now >= ticket.session.ends_at,
-            "next_dropin": next_opening(now) if ticket.after_close == "come_back" or ticket.session.closed_reason
-            else None,
+            "next_dropin": next_opening(now) if ticket.after_close == "come_back" else None,
             "closed_early": ticket.session.closed_reason,
             "version": live.poll_key(now, version), "chosen_lang": request.args.get("lang")}
 
