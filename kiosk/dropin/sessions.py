@@ -59,10 +59,11 @@ def working_session(now=None):
     slot = timetable().slot_at(now)
     if slot:
         return _session_for_slot(slot)
+    # Today's by when it starts: a drop-in just after midnight may have opened check-in the day before.
     day_start, day_end = schedule().local_day_bounds(schedule().local_today(now))
     return (DropInSession.select()
-            .where((DropInSession.office == current_office_id()) & (DropInSession.opens_at >= day_start)
-                   & (DropInSession.opens_at < day_end) & (DropInSession.opens_at <= now))
+            .where((DropInSession.office == current_office_id()) & (DropInSession.starts_at >= day_start)
+                   & (DropInSession.starts_at < day_end) & (DropInSession.opens_at <= now))
             .order_by(DropInSession.starts_at.desc()).first())
 
 

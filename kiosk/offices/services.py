@@ -30,8 +30,11 @@ def add_office(name, by=None, **details):
     with write_transaction():
         if Office.select().where(fn.LOWER(Office.name) == name.lower()).exists():
             raise BadInput(f"There is already an office called {name}.")
-        office = Office.create(name=name, **_defaults(), **details)
+        office = Office.create(name=name)
         furnish(office)
+        if details:
+            Office.update(**details).where(Office.id == office.id).execute()
+        office = Office.get_by_id(office.id)
         audit.record("add office", office, office.name)
     return office
 
@@ -44,7 +47,7 @@ def _defaults():
 
 def furnish(office):
     """A new office's queue counter, the usual rooms, and the settings' weekly drop-ins and holidays."""
-    Office.update(public_holidays=bool(current_app.config.get("PUBLIC_HOLIDAYS", True))).where(
+    Office.update(public_holidays=bool(current_app.config.get("PUBLIC_HOLIDAYS", True)), **_defaults()).where(
         Office.id == office.id).execute()
     QueueState.create(id=office.id, version=0)
     for position, room in enumerate(DEFAULT_ROOMS):
@@ -293,7 +296,7 @@ def remove_day(office_id, day_id, by, now=None):
                                               f"{change.day.isoformat()} taken back")
 
 
-def upcoming_days(office_id, now=None, weeks=60):
+def upcoming_days(office_id, now=None, weeks=52):
     """What differs from the usual week in the coming weeks: the office's changes and the public holidays
     that fall on its drop-in days, each as (date, kind, OfficeDay or None, holiday name or None)."""
     now = now or utcnow()
