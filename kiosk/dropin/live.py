@@ -184,6 +184,9 @@ def answer(render, cheap=None, full=None, queue_version=None):
     refusal = full() if full is not None else None
     if refusal is not None:
         return refusal
+    if not trusted:
+        # full() may just have said which office the screen is at
+        key = poll_key(queue_version=queue_version)
     return render(key)
 
 

@@ -28,15 +28,26 @@ def add_office(name, by=None, **details):
     if not name:
         raise BadInput("Give the office a name.")
     with write_transaction():
-        if Office.select().where(fn.LOWER(Office.name) == name.lower()).exists():
-            raise BadInput(f"There is already an office called {name}.")
+        _office_name_free(name)
         office = Office.create(name=name)
         furnish(office)
         if details:
             Office.update(**details).where(Office.id == office.id).execute()
         office = Office.get_by_id(office.id)
-        audit.record("add office", office, office.name)
+        audit.record("add office", office, office.name, staff=by)
     return office
+
+
+def _same_name(a, b):
+    """Names compared as people read them: "İnverness" and "i̇nverness", "Straße" and "STRASSE" are one."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def _office_name_free(name, office_id=None):
+    # In Python, not SQL: SQLite's LOWER() knows only A to Z, and the unique index is on the exact name.
+    for other_id, other in Office.select(Office.id, Office.name).tuples():
+        if other_id != office_id and _same_name(other, name):
+            raise BadInput(f"There is already an office called {other}.")
 
 
 def _defaults():
@@ -81,15 +92,18 @@ def update_office(office_id, by, **details):
     """Name, address, phone, the address on QR codes and how early check-in opens."""
     with write_transaction():
         office = get_office(office_id)
-        _changing(office.id)
-        name = details.get("name", office.name).strip()
-        if Office.select().where((fn.LOWER(Office.name) == name.lower()) & (Office.id != office.id)).exists():
-            raise BadInput(f"There is already an office called {name}.")
+        if "name" in details:
+            details["name"] = (details["name"] or "").strip()
+            if not details["name"]:
+                raise BadInput("Give the office a name.")
+            _office_name_free(details["name"], office.id)
         changed = [key for key, value in details.items() if getattr(office, key) != value]
-        for key, value in details.items():
-            setattr(office, key, value)
-        office.save()
-        audit.record("change office", office, f"{office.name}: {', '.join(changed) or 'nothing'} changed")
+        if not changed:
+            return office
+        _changing(office.id)
+        Office.update(**details).where(Office.id == office.id).execute()
+        office = Office.get_by_id(office.id)
+        audit.record("change office", office, f"{office.name}: {', '.join(changed)} changed", staff=by)
     return office
 
 
@@ -97,6 +111,8 @@ def update_office(office_id, by, **details):
 
 def add_hours(office_id, weekday, starts, ends, by):
     """Another weekly drop-in; refused when it ends before it starts or overlaps one on the same day."""
+    if weekday not in range(7):
+        raise BadInput("Choose a day of the week.")
     if ends <= starts:
         raise BadInput(f"The end ({ends:%H:%M}) must be after the start ({starts:%H:%M}).")
     with write_transaction():
@@ -108,7 +124,7 @@ def add_hours(office_id, weekday, starts, ends, by):
                                f"{other.starts:%H:%M} to {other.ends:%H:%M}.")
         hours = OfficeHours.create(office=office, weekday=weekday, starts=starts, ends=ends)
         audit.record("change office hours", office, f"{office.name}: added {DAY_NAMES[weekday]} "
-                                                f"{starts:%H:%M}-{ends:%H:%M}")
+                                                f"{starts:%H:%M}-{ends:%H:%M}", staff=by)
     return hours
 
 
@@ -122,19 +138,16 @@ def remove_hours(office_id, hours_id, by):
             raise NotFound("That weekly drop-in is no longer on the list.")
         hours.delete_instance()
         audit.record("change office hours", office, f"{office.name}: removed {DAY_NAMES[hours.weekday]} "
-                                                f"{hours.starts:%H:%M}-{hours.ends:%H:%M}")
+                                                f"{hours.starts:%H:%M}-{hours.ends:%H:%M}", staff=by)
 
 
 # --- rooms and desks ---------------------------------------------------------------------------------
 
 def _room_name_free(office_id, name, room_id=None):
-    query = Room.select().where((Room.office == office_id) & (fn.LOWER(Room.name) == name.lower()))
-    if room_id is not None:
-        query = query.where(Room.id != room_id)
-    taken = query.first()
-    if taken is not None:
-        retired = "" if taken.active else " (retired: bring it back instead)"
-        raise BadInput(f"This office already has a room or desk called {taken.name}{retired}.")
+    for taken in Room.select().where(Room.office == office_id):
+        if taken.id != room_id and _same_name(taken.name, name):
+            retired = "" if taken.active else " (retired: bring it back instead)"
+            raise BadInput(f"This office already has a room or desk called {taken.name}{retired}.")
 
 
 def add_room(office_id, name, by):
@@ -147,7 +160,7 @@ def add_room(office_id, name, by):
         _room_name_free(office.id, name)
         last = Room.select(fn.MAX(Room.position)).where(Room.office == office.id).scalar()
         room = Room.create(office=office, name=name, position=(last or 0) + 1)
-        audit.record("change rooms", office, f"{office.name}: added {name}")
+        audit.record("change rooms", office, f"{office.name}: added {name}", staff=by)
     return room
 
 
@@ -169,7 +182,7 @@ def rename_room(office_id, room_id, name, by):
         _room_name_free(office.id, name, room.id)
         before, room.name = room.name, name
         room.save()
-        audit.record("change rooms", office, f"{office.name}: renamed {before} to {name}")
+        audit.record("change rooms", office, f"{office.name}: renamed {before} to {name}", staff=by)
     return room
 
 
@@ -178,15 +191,15 @@ def set_room_active(office_id, room_id, active, by):
     Saying the same twice changes nothing. The last room in use cannot be retired."""
     with write_transaction():
         office = get_office(office_id)
-        _changing(office.id)
         room = _room(office.id, room_id)
         if room.active == active:
             return room
+        _changing(office.id)
         if not active and Room.select().where((Room.office == office.id) & Room.active).count() <= 1:
             raise Refused("Keep at least one room or desk in use: keyworkers call people to it.")
         room.active = active
         room.save()
-        audit.record("change rooms", office, f"{office.name}: {'brought back' if active else 'retired'} {room.name}")
+        audit.record("change rooms", office, f"{office.name}: {'brought back' if active else 'retired'} {room.name}", staff=by)
     return room
 
 
@@ -212,7 +225,7 @@ def add_closure(office_id, day, reason, by, now=None):
         change = OfficeDay.create(office=office, day=day, kind="closed", reason=reason, created_by=by)
         ended = _end_todays_sessions(office.id, now, reason) if day == today else 0
         audit.record("add closure", office, f"{office.name}: closed {day.isoformat()} ({reason})"
-                     + (f"; {ended} drop-in ended early" if ended else ""))
+                     + (f"; {ended} drop-in ended early" if ended else ""), staff=by)
     return change
 
 
@@ -249,7 +262,7 @@ def keep_holiday_open(office_id, day, by):
         if not OfficeDay.select().where((OfficeDay.office == office.id) & (OfficeDay.day == day)
                                         & (OfficeDay.kind == "open")).exists():
             OfficeDay.create(office=office, day=day, kind="open", reason=name, created_by=by)
-            audit.record("keep holiday open", office, f"{office.name}: open on {day.isoformat()} ({name})")
+            audit.record("keep holiday open", office, f"{office.name}: open on {day.isoformat()} ({name})", staff=by)
 
 
 def add_extra_session(office_id, day, starts, ends, reason, by, now=None):
@@ -275,7 +288,7 @@ def add_extra_session(office_id, day, starts, ends, reason, by, now=None):
                                f"{local_end:%H:%M}.")
         change = OfficeDay.create(office=office, day=day, kind="extra", starts=starts, ends=ends,
                                   reason=(reason or "").strip(), created_by=by)
-        audit.record("add extra session", office, f"{office.name}: {day.isoformat()} {starts:%H:%M}-{ends:%H:%M}")
+        audit.record("add extra session", office, f"{office.name}: {day.isoformat()} {starts:%H:%M}-{ends:%H:%M}", staff=by)
     return change
 
 
@@ -293,7 +306,7 @@ def remove_day(office_id, day_id, by, now=None):
             raise Refused("That day has passed: it stays on the record.")
         change.delete_instance()
         audit.record("remove office day", office, f"{office.name}: {DAY_KINDS[change.kind].lower()} on "
-                                              f"{change.day.isoformat()} taken back")
+                                              f"{change.day.isoformat()} taken back", staff=by)
 
 
 def upcoming_days(office_id, now=None, weeks=52):

@@ -11,7 +11,10 @@ from urllib.parse import urlsplit
 from kiosk.cases import bookings, families, referrals
 from kiosk.cases import services as casework
 from kiosk.dropin import devices
+from kiosk.dropin.models import Room
 from kiosk.db import database
+from kiosk.offices import services as offices
+from kiosk.offices.models import OfficeHours
 
 from ..factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
 
@@ -58,6 +61,7 @@ RULES = {
     "reception.ticket_action": STAFF,
     "reception.walk_in": STAFF,
     "reception.close_session_checkin": STAFF,
+    "reception.close_session_early": STAFF,
     "reception.reopen_session_checkin": STAFF,
     "reception.extra_session": STAFF,
     "reception.link_ticket": STAFF,
@@ -111,6 +115,19 @@ RULES = {
     "admin.partner_list": MANAGER,
     "admin.partner_add": MANAGER,
     "admin.partner_active": MANAGER,
+    "admin.office_list": MANAGER,
+    "admin.office_add": MANAGER,
+    "admin.office": MANAGER,
+    "admin.office_update": MANAGER,
+    "admin.office_hours_add": MANAGER,
+    "admin.office_hours_remove": MANAGER,
+    "admin.office_room_add": MANAGER,
+    "admin.office_room_rename": MANAGER,
+    "admin.office_room_active": MANAGER,
+    "admin.office_closure_add": MANAGER,
+    "admin.office_extra_add": MANAGER,
+    "admin.office_holiday_open": MANAGER,
+    "admin.office_day_remove": MANAGER,
 }
 
 
@@ -127,6 +144,7 @@ def world(app):
     case = make_case(keyworker=worker)
     ticket = make_ticket(name="Sam")
     partner = referrals.add_partner("Clyde Housing Advice", "accommodation", None, worker)
+    office = offices.add_office("Paisley", worker)  # a second office, with its own hours and rooms
     args = {
         "ticket_id": ticket.id, "token": ticket.token, "case_id": case.id, "filename": "js/live.js",
         "item_id": casework.add_plan_item(case.id, {"area": "health", "goal": "See a GP"}, worker).id,
@@ -135,6 +153,10 @@ def world(app):
         "user_id": make_staff("reception", "target").id,  # a colleague the manager acts on
         "device_id": devices.enrol("Spare display", "display", None)[0].id,
         "partner_id": partner.id,
+        "office_id": office.id,
+        "hours_id": OfficeHours.get(OfficeHours.office == office.id).id,
+        "room_id": Room.get(Room.office == office.id).id,
+        "day_id": offices.add_closure(office.id, date(2026, 12, 10), "Staff training", worker).id,
         "key": "needs",  # a report's table, as a CSV file
         "step": "who",  # a kiosk step read aloud
         "number": ticket.number,  # a called number the wall display reads aloud

@@ -1,7 +1,8 @@
 """Fuzzing signing in and out, the first-run page, a person's own account and two-factor set-up, and
-the managers' pages: staff, devices and the audit log (the rules are in tests/security/test_fuzz.py's docstring)."""
+the managers' pages: staff, devices, offices and their timetables, and the audit log (the rules are in
+tests/security/test_fuzz.py's docstring)."""
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pyotp
 import pytest
@@ -10,13 +11,15 @@ from hypothesis import strategies as st
 from kiosk.web.admin.forms import ACTIONS as AUDIT_ACTIONS
 from kiosk.web.admin.forms import OBJECT_TYPES, ROLE_CHOICES
 from kiosk.cases.models import Case
-from kiosk.offices.models import Office
+from kiosk.dropin.models import Room
+from kiosk.offices import services as offices
+from kiosk.offices.models import Office, OfficeDay, OfficeHours
 from kiosk.reports.periods import PERIODS
 from kiosk.dropin.devices import KINDS
 from kiosk.people.accounts import setup_code
 
 from ..factories import PASSWORD
-from ..fuzz_strategies import choice, day, known_or_any, person, strong_password
+from ..fuzz_strategies import choice, day, hhmm, known_or_any, person, phone, pick, strong_password, words
 from ..fuzz_support import INT_PATHS, fuzz_tests, get, p
 
 pytestmark = pytest.mark.slow
@@ -61,6 +64,37 @@ REPORT_CHOICES = lambda w: {  # noqa: E731
     "period": choice(PERIODS), "first": day(date(2024, 1, 1)), "last": day(date(2024, 1, 1)),
     "office": known_or_any(w.ids(Office)) | st.just(""), "view": st.sampled_from(["managers", "funders"])}
 
+
+def a_second_office(w):
+    """A second office and one of its rooms named in Gaelic (not plain ASCII), a retired room, and one of
+    each dated change, one of them passed (the world itself has one office and no changes)."""
+    second = offices.add_office("Dùn Èideann", w.manager)
+    rooms = {room.name: room.id for room in Room.select().where(Room.office == second.id)}
+    offices.rename_room(second.id, rooms["Interview room"], "Àite Agallaimh", w.manager)
+    offices.set_room_active(second.id, rooms["Room 3"], False, w.manager)
+    offices.add_closure(second.id, date(2026, 12, 10), "Staff training", w.manager)
+    offices.add_extra_session(second.id, date(2026, 11, 24), time(10, 0), time(12, 0), "", w.manager)
+    offices.keep_holiday_open(second.id, date(2026, 12, 25), w.manager)
+    OfficeDay.create(office=second, day=date(2026, 11, 2), kind="closed", reason="Power cut")
+
+
+def taken_or_new(names, new):
+    """A name in use, as it is or in capitals (another office's or room's is refused), or a new one."""
+    return st.one_of(pick(names), pick(names).map(str.upper), new)
+
+
+def office_names(w):
+    return taken_or_new([o.name for o in Office.select()], person(60))
+
+
+def room_names(w):
+    return taken_or_new([r.name for r in Room.select()], words(40))
+
+
+OFFICE_ID = {"office_id": lambda w: known_or_any(w.ids(Office))}
+ROOM_ID = {"room_id": lambda w: known_or_any(w.ids(Room))}
+OFFICE_DAYS = day(date(2026, 11, 1), date(2027, 12, 31))
+
 POST_SPECS = [
     p("account.account", "keyworker", complete=same_confirm, fields=lambda w: {
         "current": st.just(PASSWORD), "new": strong_password(), "confirm": strong_password()}),
@@ -81,6 +115,30 @@ POST_SPECS = [
     p("admin.device_enrol", "manager", fields=lambda w: {"name": person(60), "kind": choice(KINDS)}),
     p("admin.device_link", "manager", fields=lambda w: {"name": person(60), "kind": choice(KINDS)}),
     p("admin.device_revoke", "manager", path={"device_id": INT_PATHS["device_id"]}),
+    p("admin.office_add", "manager", setup=a_second_office, fields=lambda w: {"name": office_names(w)}),
+    p("admin.office_update", "manager", setup=a_second_office, path=OFFICE_ID, fields=lambda w: {
+        "name": office_names(w), "address": words(120), "phone": st.sampled_from(["0141 248 1763", "+44 141 496 0000"])
+        | phone(), "public_base_url": st.sampled_from(["https://dropin.example.org/", "http://10.0.0.5:8000", ""])
+        | st.from_regex(r"https?://[a-z0-9.-]{1,40}(:[0-9]{1,5})?/?", fullmatch=True),
+        "opens_before_minutes": st.integers(-5, 130).map(str), "public_holidays": st.sampled_from(["y", ""])}),
+    p("admin.office_hours_add", "manager", setup=a_second_office, path=OFFICE_ID, fields=lambda w: {
+        "weekday": choice(map(str, range(7))), "starts": hhmm(), "ends": hhmm()}),
+    p("admin.office_hours_remove", "manager", setup=a_second_office,
+      path={**OFFICE_ID, "hours_id": lambda w: known_or_any(w.ids(OfficeHours))}),
+    p("admin.office_room_add", "manager", setup=a_second_office, path=OFFICE_ID,
+      fields=lambda w: {"name": room_names(w)}),
+    p("admin.office_room_rename", "manager", setup=a_second_office, path={**OFFICE_ID, **ROOM_ID},
+      fields=lambda w: {"name": room_names(w)}),
+    p("admin.office_room_active", "manager", setup=a_second_office, path={**OFFICE_ID, **ROOM_ID},
+      fields=lambda w: {"active": choice(["yes", "no"])}),
+    p("admin.office_closure_add", "manager", setup=a_second_office, path=OFFICE_ID, fields=lambda w: {
+        "day": OFFICE_DAYS, "reason": words(120)}),
+    p("admin.office_extra_add", "manager", setup=a_second_office, path=OFFICE_ID, fields=lambda w: {
+        "day": OFFICE_DAYS, "starts": hhmm(), "ends": hhmm(), "reason": words(120)}),
+    p("admin.office_holiday_open", "manager", setup=a_second_office, path=OFFICE_ID, fields=lambda w: {
+        "day": st.sampled_from(["2026-12-25", "28/12/2026", "2027-01-01", "2026-11-30"]) | OFFICE_DAYS}),
+    p("admin.office_day_remove", "manager", setup=a_second_office,
+      path={**OFFICE_ID, "day_id": lambda w: known_or_any(w.ids(OfficeDay))}),
     p("auth.login", "anon", fresh=True, audited=True, fields=lambda w: {
         "username": st.sampled_from(["boss", "rab", "aileen", "RAB ", "nobody"]), "password": st.just(PASSWORD)},
       query=lambda w: {"next": st.sampled_from(["/cases/", "/staff/desk", "//evil.example/", "https://evil.example/",
@@ -101,6 +159,7 @@ GET_SPECS = [
     get("reports.table_csv", "manager", query=REPORT_CHOICES,
         path={"key": lambda w: st.sampled_from(["dropin", "needs", "sessions", "referrals_out", "ratings"])}),
     get("auth.login", "anon", query=lambda w: {"next": st.sampled_from(["/cases/", "//evil.example/", "/staff/"])}),
+    get("admin.office", "manager", setup=a_second_office, path=OFFICE_ID),
 ]
 
 

@@ -50,6 +50,7 @@ POST_SPECS = [
     p("reception.walk_in", "reception", fields=lambda w: {
         "name": person(30), "visit_for": choice(VISIT_FOR), "needs": several(NEEDS), "priority": st.just("y")}),
     p("reception.close_session_checkin", "reception", prepare=session_open),
+    p("reception.close_session_early", "reception", fields=lambda w: {"until": hhmm(), "reason": words(120)}),
     p("reception.reopen_session_checkin", "reception", prepare=session_closed),
     p("reception.extra_session", "reception", setup=outside_sessions,
       fields=lambda w: {"until": hhmm()}),
