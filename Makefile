@@ -78,16 +78,17 @@ browser:
 
 test-tools: install browser $(VENV)/.test-installed
 
-# Every test twice: on SQLite, then on a throwaway PostgreSQL server (installed with apt-get if
-# missing, on a private port, data in a temporary folder, stopped afterwards), where tests that
-# serve the app run it under gunicorn with 4 workers. Either pass alone: make test-sqlite / test-postgres.
+# Every test twice: on SQLite, then on a throwaway PostgreSQL server and Redis server (installed with
+# apt-get if missing, on private ports, data in a temporary folder, stopped afterwards), where tests
+# that serve the app run it under gunicorn with 4 workers and count its limits in Redis. Either pass alone: make test-sqlite / test-postgres.
 test: test-sqlite test-postgres
 
 test-sqlite: test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: test-tools $(VENV)/.postgres-installed
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-postgres} scripts/pg_test_server.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-postgres} scripts/pg_test_server.sh scripts/redis_test_server.sh \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Everyday work: SQLite, without the browser tests and the slow ones (fuzzing, crashes, load).
 test-fast: test-tools

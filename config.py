@@ -66,13 +66,25 @@ class Config:
     LOGIN_FREE_TRIES = int(os.environ.get("LOGIN_FREE_TRIES", "5"))
     LOGIN_ATTACK_FAILURES = int(os.environ.get("LOGIN_ATTACK_FAILURES", "10"))
     KIOSK_CHECKIN_LIMIT = os.environ.get("KIOSK_CHECKIN_LIMIT", "10 per minute;300 per hour")
+    # Where the limits are counted: this process's memory, or a Redis server every process and machine
+    # shares (redis://user:password@host:port/0), so four workers do not allow four times the guesses.
+    # Should Redis stop answering, each process counts in its own memory until it is back, rather than
+    # refusing every sign-in.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "dropin")
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Retry-After is set on a refusal only (web/__init__.py); Flask-Limiter's own headers would put its
     # window on every answer and override a shorter wait.
     RATELIMIT_HEADERS_ENABLED = False
     # Personal free text on tickets (first names, outcomes) is removed after this many days.
     TICKET_RETENTION_DAYS = _env_int("TICKET_RETENTION_DAYS", 30)
     CLOSED_CASE_REVIEW_YEARS = _env_int("CLOSED_CASE_REVIEW_YEARS", 6)
+    # The daily copy of the database (kiosk/housekeeping.py): where it goes (by default a `backups` folder
+    # beside the SQLite database; PostgreSQL has none until this is set), how many days of copies stay
+    # (0: no daily copies), and where pg_dump is when it is not on PATH.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", "")
+    BACKUP_KEEP = _env_int("BACKUP_KEEP", 14)
+    PG_BIN = os.environ.get("PG_BIN", "")
     # argon2id, OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane.
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_KIB = 19 * 1024

@@ -8,7 +8,7 @@ from config import ProductionConfig
 from kiosk import create_app
 from kiosk.demo import load_demo, served_at
 from kiosk.people.accounts import any_staff, setup_code
-from kiosk.retention import start_daily_purge
+from kiosk.housekeeping import start_housekeeping
 
 
 def main():
@@ -27,7 +27,7 @@ def main():
                 print(line, flush=True)
     else:
         app = create_app(ProductionConfig)
-        start_daily_purge(app)
+        start_housekeeping(app)
     print(f"Drop-in front desk{' (demo)' if args.demo else ''} on {address}/ (Ctrl+C to stop)", flush=True)
     with app.app_context():
         if not any_staff():

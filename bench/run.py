@@ -74,7 +74,8 @@ class Bench:
     def env(self, db, overrides=None):
         ours = set(SIGN_IN_LIMITS) | set(CHECKIN_LIMIT) | {"DATABASE_URL", "KIOSK_CONFIG", "THREADS"}
         env = {k: v for k, v in os.environ.items() if k not in ours}
-        env.update(SQLITE_PATH=str(db), SECRET_KEY=self.secret, PYTHONUNBUFFERED="1",
+        # No daily copy of the database at start: a one-off, not the steady load being measured.
+        env.update(SQLITE_PATH=str(db), SECRET_KEY=self.secret, PYTHONUNBUFFERED="1", BACKUP_KEEP="0",
                    PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         env.update(overrides or {})
         return env

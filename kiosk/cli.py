@@ -1,10 +1,11 @@
-"""Command-line tasks: migrate, create-user, purge, backup, add-office, staff-offices, demo."""
+"""Command-line tasks: migrate, create-user, purge, backup, housekeeping, add-office, staff-offices, demo."""
 import click
 from flask import current_app
 
 from .backup import backup
 from .demo import is_demo_database, load_demo
 from .errors import BadInput
+from .housekeeping import run_due, status
 from .migrations import migrate
 from .offices.models import Office
 from .offices.services import add_office, set_offices
@@ -70,12 +71,21 @@ def register(app):
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path):
-        """Write a consistent copy of the live database to PATH (safe while the app serves)."""
+        """Write a consistent copy of the live database to PATH (safe while the app serves): SQLite's online
+        backup, or pg_dump's custom format for PostgreSQL (restore it with pg_restore)."""
         try:
             written = backup(path)
         except (FileExistsError, RuntimeError) as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"Backup written to {written}.")
+
+    @app.cli.command("housekeeping")
+    def housekeeping_command():
+        """Run the daily jobs (purge, backup) not yet run today by any process, and say how each last went."""
+        ran = run_due()
+        for job, row in sorted(status().items()):
+            when = f"{row.last_day:%d/%m/%Y}" if row.last_day else "never"
+            click.echo(f"{job}: {'ran now' if job in ran else 'last claimed for ' + when}: {row.outcome or '-'}")
 
     @app.cli.command("add-office")
     @click.argument("name")

@@ -20,12 +20,13 @@ from .clock import utcnow
 from .db import BaseModel, database, is_postgres, is_sqlite
 from .dropin.models import MODELS as DROPIN_MODELS
 from .dropin.models import Device, QueueState
+from .housekeeping import Housekeeping
 from .offices.models import DEFAULT_OFFICE_ID, DEFAULT_OFFICE_NAME, Office, OfficeDay, OfficeHours, StaffOffice
 from .offices.services import default_hours, furnish
 from .people.models import SignIn, StaffUser
 from .reports.models import MODELS as REPORT_MODELS
 
-MODELS = [StaffUser, SignIn, Office, StaffOffice, OfficeHours, OfficeDay, *DROPIN_MODELS, *CASE_MODELS, AuditEvent, *REPORT_MODELS]
+MODELS = [StaffUser, SignIn, Office, StaffOffice, OfficeHours, OfficeDay, *DROPIN_MODELS, *CASE_MODELS, AuditEvent, *REPORT_MODELS, Housekeeping]
 
 
 class SchemaMigration(BaseModel):
@@ -240,6 +241,11 @@ def _office_timetables(migrator):
             default_hours(office)
 
 
+def _housekeeping(migrator):
+    """Daily jobs (the purge, the backup) claimed once per day by one process of the deployment."""
+    database.create_tables([Housekeeping], safe=True)
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -261,6 +267,7 @@ MIGRATIONS = [
     ("0012_daily_figures", _daily_figures),
     ("0013_ticket_language", _ticket_language),
     ("0014_office_timetables", _office_timetables),
+    ("0015_housekeeping", _housekeeping),
 ]
 
 

@@ -1,5 +1,4 @@
-"""Keeping records no longer than needed: the purge of old tickets' free text, daily while the app runs."""
-import threading
+"""Keeping records no longer than needed: the purge of old tickets' free text (daily: kiosk/housekeeping.py)."""
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -8,7 +7,6 @@ from peewee import fn
 from . import audit
 from .cases.models import Case, FamilyMember
 from .clock import utcnow
-from .db import database
 from .dropin.models import DropInSession, Ticket
 from .dropin.schedule import schedule
 from .reports.daily import fold_past_days
@@ -50,25 +48,3 @@ def purge(ticket_days, case_years, now=None):
                     .where(FamilyMember.consent_withdrawn_on < review_before.date())
                     .order_by(FamilyMember.consent_withdrawn_on, FamilyMember.id))
     return Purged(cleared, to_review, families)
-
-
-def start_daily_purge(app, interval=timedelta(days=1)):
-    """While the app is up, purge once at start and then once a day, in a background thread."""
-    stop = threading.Event()
-
-    def run():
-        while True:
-            with app.app_context():
-                try:
-                    purge(app.config["TICKET_RETENTION_DAYS"], app.config["CLOSED_CASE_REVIEW_YEARS"])
-                except Exception:  # noqa: BLE001 - a failed purge must not stop the app; it is logged
-                    app.logger.exception("Daily purge failed")
-                finally:
-                    if not database.is_closed():
-                        database.close()
-            if stop.wait(interval.total_seconds()):
-                return
-
-    thread = threading.Thread(target=run, name="daily-purge", daemon=True)
-    thread.start()
-    return stop

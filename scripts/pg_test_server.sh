@@ -8,6 +8,7 @@
 #
 # The cluster is for tests only: fsync is off (the crash test runs on SQLite; a test server
 # losing its data on a power cut loses nothing), which keeps the per-test schema resets quick.
+# PG_DURABLE=1 turns it back on, for measuring writes as a real server would make them (the bench).
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -50,6 +51,8 @@ trap stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+DURABLE=off
+[ "${PG_DURABLE:-0}" = 1 ] && DURABLE=on
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 PASSWORD="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 printf '%s\n' "$PASSWORD" > "$WORK/pwfile"
@@ -61,7 +64,7 @@ as_pg "$BIN/initdb" -D "$DATA" -U postgres --pwfile="$WORK/pwfile" --auth=scram-
 rm -f "$WORK/pwfile"
 
 as_pg "$BIN/pg_ctl" -D "$DATA" -l "$WORK/server.log" -w -t 60 \
-  -o "-p $PORT -c listen_addresses=127.0.0.1 -k $WORK -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-p $PORT -c listen_addresses=127.0.0.1 -k $WORK -c max_connections=200 -c fsync=$DURABLE -c synchronous_commit=$DURABLE -c full_page_writes=$DURABLE" \
   start >/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
 
 export PGPASSWORD="$PASSWORD"

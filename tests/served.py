@@ -87,7 +87,8 @@ class ServedApp:
     def command(self):
         if self.backend == "postgres":
             return [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind",
-                    f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "kiosk:create_app()"]
+                    f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
+                    "--no-control-socket", "kiosk.wsgi:app"]  # no socket in the home folder for a test server
         return [sys.executable, "run.py", "--host", "127.0.0.1", "--port", str(self.port),
                 "--threads", str(self.threads)]
 

@@ -79,13 +79,6 @@ def test_an_older_database_is_brought_up_to_date(app):
     assert ticket.number == 1 and make_ticket().number == 2
 
 
-def test_the_backup_command_points_to_pg_dump(runner, tmp_path):
-    result = runner.invoke(args=["backup", str(tmp_path / "copy.sqlite3")])
-    assert result.exit_code != 0
-    assert "Backups of PostgreSQL are made with pg_dump" in result.output
-    assert not (tmp_path / "copy.sqlite3").exists()
-
-
 def test_family_records_from_before_0010_are_upgraded_in_place(app):
     """PostgreSQL drops the NOT NULL on a family record's case in place; old rows keep their case and get
     both consents to the link that the case page showed them under."""

@@ -1,13 +1,9 @@
 """Retention: names and notes leave old tickets; long-closed cases are listed for review. Frozen time throughout."""
-import threading
-import time
 from datetime import timedelta
-
-import pytest
 
 from kiosk.audit import AuditEvent
 from kiosk.cases.models import Case
-from kiosk.retention import purge, start_daily_purge
+from kiosk.retention import purge
 from kiosk.dropin.models import Ticket
 
 from ..factories import make_case, make_ticket
@@ -112,68 +108,3 @@ def test_the_purge_command_takes_its_days_from_the_option_or_the_setting(app, ru
     assert [kept(t)[0] for t in ticket_ids] == [None, "Sam"]
     result = runner.invoke(args=["purge", "--days", "3"])
     assert "from 1 tickets older than 3 days" in result.output and kept(ticket_ids[1])[0] is None
-
-
-def purge_thread():
-    return next((t for t in threading.enumerate() if t.name == "daily-purge"), None)
-
-
-def wait_for(condition, seconds=5):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
-
-
-def test_the_daily_purge_runs_at_once_then_waits_and_stops_when_asked(app):
-    old, recent = ticket_from(31), ticket_from(29)
-    assert purge_thread() is None
-    stop = start_daily_purge(app)
-    try:
-        assert wait_for(lambda: kept(old) == (None, None)), "the first purge runs as soon as the app is up"
-        thread = purge_thread()
-        assert thread is not None and thread.daemon
-        time.sleep(0.2)
-        assert len(purge_rows()) == 1 and kept(recent)[0] == "Sam", "then it waits a day"
-    finally:
-        stop.set()
-    assert wait_for(lambda: not thread.is_alive()), "setting the event stops the thread"
-
-
-def test_the_daily_purge_runs_again_after_its_interval(app):
-    ticket_from(31)
-    stop = start_daily_purge(app, interval=timedelta(seconds=0.1))
-    try:
-        assert wait_for(lambda: len(purge_rows()) == 1)
-        ticket_from(45)
-        assert wait_for(lambda: len(purge_rows()) == 2), "the next run picks up what has aged since"
-    finally:
-        stop.set()
-    assert wait_for(lambda: purge_thread() is None)
-
-
-def test_a_failed_daily_purge_is_logged_and_does_not_stop_the_next(app, monkeypatch, caplog):
-    calls = []
-
-    def failing_purge(days, years):
-        calls.append(days)
-        if len(calls) == 1:
-            raise RuntimeError("disk full")
-        return 0, []
-
-    monkeypatch.setattr("kiosk.retention.purge", failing_purge)
-    stop = start_daily_purge(app, interval=timedelta(seconds=0.05))
-    try:
-        assert wait_for(lambda: len(calls) >= 2)
-    finally:
-        stop.set()
-    assert wait_for(lambda: purge_thread() is None)
-    assert "Daily purge failed" in caplog.text and calls[0] == 30
-
-
-@pytest.fixture(autouse=True)
-def no_purge_thread_left_behind():
-    yield
-    assert wait_for(lambda: purge_thread() is None), "a daily-purge thread outlived its test"

@@ -115,7 +115,7 @@ def test_a_backup_is_private_while_it_is_written_and_after(serving, watched, tmp
     check_in("self", name="Sam")
     target = tmp_path / "backups" / "dropin-copy.sqlite3"
     backup(target)
-    assert watched.seen == [{"dropin-copy.sqlite3": 0o600}], "0600 already when the copy is checked"
+    assert watched.seen == [{".dropin-copy.sqlite3.partial": 0o600}], "0600 already when the copy is checked"
     assert mode(target) == 0o600
     assert mode(target.parent) == 0o700
 
@@ -127,7 +127,7 @@ def test_a_backup_that_fails_its_check_leaves_nothing_others_can_read(serving, w
     target = tmp_path / "backups" / "dropin-copy.sqlite3"
     with pytest.raises(RuntimeError, match="failed its integrity check and was deleted"):
         backup(target)
-    assert watched.seen == [{"dropin-copy.sqlite3": 0o600}], "0600 already when the copy is checked"
+    assert watched.seen == [{".dropin-copy.sqlite3.partial": 0o600}], "0600 already when the copy is checked"
     assert not target.exists()
     left = list(target.parent.iterdir())
     assert not [p for p in left if mode(p) & 0o077], left

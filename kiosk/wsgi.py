@@ -1,0 +1,11 @@
+"""The app for a WSGI server running several processes: `gunicorn -w 4 kiosk.wsgi:app`.
+
+Settings come from the environment (KIOSK_CONFIG, DATABASE_URL, SECRET_KEY, …) as for run.py. Each
+worker checks for the day's housekeeping (the purge, the backup); one process of the deployment runs
+each job once a day (kiosk/housekeeping.py).
+"""
+from . import create_app
+from .housekeeping import start_housekeeping
+
+app = create_app()
+start_housekeeping(app)
