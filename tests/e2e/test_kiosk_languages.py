@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from babel.support import Translations
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from kiosk.i18n import LANGUAGES
@@ -18,8 +19,9 @@ OVERFLOWING_JS = """() => [...document.querySelectorAll('.tile, .language, butto
   .filter(e => e.offsetParent !== null && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
   .map(e => (e.id || e.className || e.tagName) + ': ' + e.textContent.trim().slice(0, 40))"""
 
-ARABIC_FONT_LOADED_JS = """async () => { await document.fonts.ready;
-  return [...document.fonts].some(f => f.family.includes("Visitor Arabic") && f.status === "loaded"); }"""
+# Polled until true: the page's text asks for the font as it is laid out, which may come after
+# document.fonts.ready has already settled on a busy machine.
+ARABIC_FONT_LOADED_JS = """() => [...document.fonts].some(f => f.family.includes("Visitor Arabic") && f.status === "loaded")"""
 
 
 def words(language, english):
@@ -37,7 +39,10 @@ def looks_right(page, language, heading):
     expect(page.locator("html")).to_have_attribute("dir", LANGUAGES[language].direction)
     expect(page.locator("h1")).to_contain_text(words(language, heading))
     if LANGUAGES[language].direction == "rtl":  # drawn in the font the page brings, which has Urdu's letters too
-        assert page.evaluate(ARABIC_FONT_LOADED_JS), "the page's own Arabic-script font is not in use"
+        try:
+            page.wait_for_function(ARABIC_FONT_LOADED_JS, timeout=15_000)
+        except PlaywrightTimeout:
+            raise AssertionError("the page's own Arabic-script font is not in use") from None
     assert page.evaluate(OVERFLOWING_JS) == [], "text overflowing its box"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
     assert targets_below_the_fold(page) == []
