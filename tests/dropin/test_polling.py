@@ -1,5 +1,6 @@
 """What polling costs: one query for "nothing changed", and a fragment whose queries do not grow with the queue."""
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -53,6 +54,34 @@ def test_changed_fragment_queries_do_not_grow_with_the_queue(client, busy, path)
         response = client.get(f"{path}?v=stale")
     assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
     assert len(many) == len(few), (few, many)
+
+
+def test_every_display_gets_the_board_made_once_per_change(app, busy, clock):
+    displays = []
+    for n in range(3):
+        display = app.test_client()
+        enrol_device("display", display, f"Wall {n}")
+        displays.append(display)
+    for display in displays:
+        display.get("/display/live?v=stale")  # each display's own first check
+    clock.shift(timedelta(minutes=1))
+    second = make_staff("keyworker")
+    choose_room(working_session(), second, Room.select().order_by(Room.id.desc()).get().id)
+    call_next(working_session(), second)
+    boards, counted = [], []
+    for display in displays:
+        with counting_queries() as sql:
+            response = display.get("/display/live?v=stale")
+        boards.append(response.get_data(as_text=True))
+        counted.append(len(sql))
+    assert boards[0] == boards[1] == boards[2] and 'id="now-number">2<' in boards[0], boards
+    # The others: the key's one read and their enrolment checked again, as before any full answer; the board
+    # itself is read and drawn once.
+    assert counted[1] == counted[2] == 2 and counted[0] > 2, counted
+    make_ticket(name="Late")
+    with counting_queries() as sql:
+        fresh = displays[1].get("/display/live?v=stale").get_data(as_text=True)
+    assert len(sql) > 1 and "5 waiting" in fresh and "4 waiting" in boards[0], "a change makes a new board"
 
 
 @pytest.mark.parametrize("path, fragment", [("/staff/queue", 'id="queue-live"'), ("/staff/desk", 'id="desk-live"'),

@@ -7,6 +7,7 @@ from ...clock import utcnow
 from ...dropin import devices, live
 from ...dropin.queue import board
 from ...dropin.sessions import why_closed, working_session
+from ...offices.models import current_office_id
 from ..access import device_required, signed_in_cheaply
 
 bp = Blueprint("display", __name__, url_prefix="/display")
@@ -33,10 +34,22 @@ def _not_a_display():
     return None
 
 
+def board_for(key):
+    """The board as every display at this office shows it for poll key `key`: made once per key and
+    process, then the same copy for each of them. The key already holds everything the board shows
+    (the queue's version, the slot the clock is in, the timetable's changes), which is why an unchanged
+    key may be answered 204; so a copy for the same key is as current as a fresh render."""
+    copies = current_app.extensions.setdefault("dropin_board_copies", {})
+    office = current_office_id()
+    held = copies.get(office)
+    if held is None or held[0] != key:
+        held = copies[office] = (key, render_template("display/_board.html", version=key, **board_context()))
+    return held[1]
+
+
 @bp.route("/live", endpoint="live")
 def live_board():
-    return live.answer(lambda key: render_template("display/_board.html", version=key, **board_context()),
-                       cheap=lambda: devices.recently_checked("display") or signed_in_cheaply(),
+    return live.answer(board_for, cheap=lambda: devices.recently_checked("display") or signed_in_cheaply(),
                        full=_not_a_display)
 
 
