@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import gevent
 import psutil
+from gevent.event import AsyncResult
 from locust import FastHttpUser, constant, events
 
 from bench.page_readers import TICKET_NUMBER_RE, csrf_token, page_version
@@ -25,16 +26,32 @@ OUT = os.environ.get("BENCH_OUT")
 SERVER = psutil.Process(int(os.environ["BENCH_SERVER_PID"])) if os.environ.get("BENCH_SERVER_PID") else None
 WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
 
+# Several offices on one deployment (bench/offices.py): the manifest lists each office's accounts and devices,
+# and every user works at one of them, taken in turn. Without the list, the manifest is the one office.
+OFFICES = MANIFEST.get("offices") or []
+
 HX = {"HX-Request": "true"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-_workers = count()
-_devices = {"kiosk": count(), "display": count()}
+_turns = defaultdict(count)  # (office name or None, what is handed out) -> how many have been handed out
 _recovery_codes = count()
+_sign_ins = {}  # username -> AsyncResult: the cookies of its one sign-in, where the manifest shares them
 
 
-def next_worker():
+def in_turn(office, what, items):
+    """The next of `items` (a list, or one name) at `office` (None: the one office), round-robin."""
+    if isinstance(items, str):
+        return items
+    return items[next(_turns[(office and office["name"], what)]) % len(items)]
+
+
+def next_office(kind):
+    """The office the next user of `kind` works at: each of the manifest's offices in turn, or None."""
+    return in_turn(None, ("office", kind), OFFICES) if OFFICES else None
+
+
+def next_worker(office=None):
     """The next keyworker's username, in turn, for users that sign in as one."""
-    return MANIFEST["keyworkers"][next(_workers) % len(MANIFEST["keyworkers"])]
+    return in_turn(office, "keyworker", (office or MANIFEST)["keyworkers"])
 
 
 def next_recovery_code():
@@ -77,9 +94,17 @@ class Recorder:
         self.examples = {}
         self.warmup_requests = 0
         self.http_requests = 0    # every request sent, warm-up included: the server's CPU is shared by these
-        self.checkins = {}        # ticket number -> when the POST that made it returned (monotonic)
-        self.first_seen = {}      # (screen, ticket number) -> when that screen first showed it
+        self.checkins = {}        # (office, ticket number) -> when the POST that made it returned (monotonic)
+        self.first_seen = {}      # (screen, office, ticket number) -> when that screen first showed it
+        self.screen_office = {}   # screen -> its office (None on the one-office day)
         self.refused = Counter()  # the app said no, rightly (e.g. two keyworkers, one ticket left)
+
+    def checked_in(self, office, number, at):
+        self.checkins[(office, number)] = at
+
+    def shown(self, screen, office, number, at):
+        self.screen_office[screen] = office
+        self.first_seen[(screen, office, number)] = at
 
     def request(self, request_type, name, response_time, response_length, exception, context=None,
                 response=None, **kwargs):
@@ -128,9 +153,9 @@ class Recorder:
             "http_requests": self.http_requests,
             "window_http_requests": self.window_http,
             # Server CPU per request answered in the window: steadier than req/s on a shared machine.
-            "server_cpu_us_per_request": (1e6 * (self.server_cpu_stop - self.server_cpu_start) / self.window_http
-                                          if self.window_http and self.server_cpu_start is not None
-                                          and self.server_cpu_stop is not None else None),
+            "server_cpu_us_per_request": (1e6 * self._server_cpu_s() / self.window_http
+                                          if self.window_http and self._server_cpu_s() is not None else None),
+            "server_cpu_s": self._server_cpu_s(),
             "requests": requests,
             "http": self._http(),
             "errors": sum(self.errors.values()),
@@ -140,6 +165,12 @@ class Recorder:
             "freshness": self._freshness(end),
         }
 
+    def _server_cpu_s(self):
+        """The server's CPU seconds (its worker processes' included) over the measured window."""
+        if self.server_cpu_start is None or self.server_cpu_stop is None:
+            return None
+        return self.server_cpu_stop - self.server_cpu_start
+
     def _http(self):
         """All HTTP requests in the window together (the per-flow timings left out)."""
         values = sorted(self.http_latencies)
@@ -148,25 +179,49 @@ class Recorder:
                 "p99_ms": _percentile(values, 99), "max_ms": values[-1] if values else None}
 
     def _freshness(self, end):
-        """Check-in to the first staff-screen poll that shows the ticket, per screen."""
+        """Check-in to the first poll that shows the ticket, for every staff screen at the ticket's office;
+        with several offices, also office by office."""
         if not self.checkins:
             return None
-        screens = {screen for screen, _ in self.first_seen}
-        delays, missed = [], 0
-        for number, at in self.checkins.items():
+        screens = defaultdict(set)
+        for screen, office in self.screen_office.items():
+            screens[office].add(screen)
+        delays, by_office = [], {}
+        for office in {office for office, _ in self.checkins} | set(screens):
+            found = self._delays(office, screens[office], end)
+            delays += found["delays"]
+            by_office[office] = found
+        figures = _delay_figures(delays, sum(f["checkins"] for f in by_office.values()),
+                                 len(self.screen_office), sum(f["missed"] for f in by_office.values()))
+        if set(by_office) != {None}:
+            figures["by_office"] = {office: _delay_figures(f["delays"], f["checkins"], len(screens[office]),
+                                                           f["missed"])
+                                    for office, f in sorted(by_office.items(), key=lambda item: str(item[0]))}
+        return figures
+
+    def _delays(self, office, screens, end):
+        delays, missed, checkins = [], 0, 0
+        for (where, number), at in self.checkins.items():
+            if where != office:
+                continue
+            checkins += 1
             if at < (self.measure_from or 0):
                 continue
             for screen in screens:
-                seen = self.first_seen.get((screen, number))
+                seen = self.first_seen.get((screen, office, number))
                 if seen is None:
                     if end - at > 3:  # a screen polling every 2 s should have shown it by now
                         missed += 1
                     continue
                 delays.append(max(0.0, seen - at) * 1000)
-        delays.sort()
-        return {"checkins": len(self.checkins), "screens": len(screens), "samples": len(delays), "missed": missed,
-                "p50_ms": _percentile(delays, 50), "p95_ms": _percentile(delays, 95),
-                "max_ms": delays[-1] if delays else None}
+        return {"delays": delays, "missed": missed, "checkins": checkins}
+
+
+def _delay_figures(delays, checkins, screens, missed):
+    delays = sorted(delays)
+    return {"checkins": checkins, "screens": screens, "samples": len(delays), "missed": missed,
+            "p50_ms": _percentile(delays, 50), "p95_ms": _percentile(delays, 95),
+            "max_ms": delays[-1] if delays else None}
 
 
 def _percentile(values, pct):
@@ -185,9 +240,10 @@ def _on_request(**kwargs):
 
 
 def _server_cpu():
+    """The server's CPU seconds so far: its own and its child processes' (gunicorn's workers), if any."""
     try:
-        times = SERVER.cpu_times()
-        return times.user + times.system
+        processes = [SERVER, *SERVER.children(recursive=True)]
+        return sum(sum(p.cpu_times()[:2]) for p in processes)
     except Exception:  # noqa: BLE001 - no figure is better than a failed run
         return None
 
@@ -228,13 +284,18 @@ class BenchUser(FastHttpUser):
     wait_time = constant(0)
     network_timeout = 30.0
     connection_timeout = 10.0
+    office = None  # the manifest's entry for this user's office, where there are several
+
+    @property
+    def office_name(self):
+        return self.office and self.office["name"]
 
     def enrolled(self, kind):
         """Be one of the kiosk tablets or wall displays the seed enrolled (its long-lived cookie)."""
-        device = MANIFEST.get("devices", {}).get(kind)
+        device = (self.office or MANIFEST).get("devices", {}).get(kind)
         if not device:
             return
-        token = device["tokens"][next(_devices[kind]) % len(device["tokens"])]
+        token = in_turn(self.office, ("device", kind), device["tokens"])
         host = self.host.split("://", 1)[-1].split(":", 1)[0]
         self.client.cookiejar.set_cookie(Cookie(
             0, device["cookie"], token, None, False, host, False, False, "/", True, False, None, True,
@@ -264,12 +325,33 @@ class BenchUser(FastHttpUser):
                     raise RuntimeError(f"two-factor sign-in for {username} failed")
                 response.success()
 
+    def signed_in_as(self, username):
+        """Sign in, or where the manifest says "share_sign_ins", take the cookies of the account's one sign-in,
+        as tabs of one browser would: signing in is the warm-up's cost, not what is measured."""
+        if not MANIFEST.get("share_sign_ins"):
+            self.login(username)
+            return
+        shared = _sign_ins.get(username)
+        if shared is None:
+            shared = _sign_ins[username] = AsyncResult()
+            try:
+                self.login(username)
+            except Exception as error:
+                shared.set_exception(error)
+                raise
+            shared.set(list(self.client.cookiejar))
+            return
+        for cookie in shared.get(timeout=self.network_timeout * 4):
+            self.client.cookiejar.set_cookie(cookie)
+
     def arrive(self, as_who):
-        """Open a screen as reception, a keyworker (the next of the seed's), a display or a kiosk."""
+        """Open a screen as reception, a keyworker (the next of the seed's), a display or a kiosk; with
+        several offices, at the next office in turn, as one of its staff or devices."""
+        self.office = next_office(as_who)
         if as_who == "reception":
-            self.login(MANIFEST["reception"])
+            self.signed_in_as(in_turn(self.office, "reception", (self.office or MANIFEST)["reception"]))
         elif as_who == "keyworker":
-            self.login(next_worker())
+            self.login(next_worker(self.office))
         else:
             self.enrolled(as_who)
 
@@ -313,7 +395,7 @@ class KioskSteps:
         page = self.client.get(f"/kiosk/ticket/{token}", name="kiosk ticket page")
         match = TICKET_NUMBER_RE.search(page.text or "")
         if match:
-            REC.checkins[int(match.group(1))] = done
+            REC.checked_in(self.office_name, int(match.group(1)), done)
         with self.client.get(f"/t/{token}/qr.svg", name="ticket QR code (SVG)", catch_response=True) as qr:
             if self.expect(qr, 200) and b"<svg" not in (qr.content or b"")[:400]:
                 qr.failure("the QR code is not an SVG")

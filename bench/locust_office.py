@@ -2,6 +2,10 @@
 
 Each user paces its task from the end of its on_start (locust_common.paced), so the random
 pause there spreads the screens over the poll period and the kiosks over theirs.
+
+With several offices (bench/offices.py: the manifest lists them), the BENCH_OFFICE_* head
+counts are the totals for all of them, and each user works at one office, taken in turn
+(BenchUser.arrive), so every office gets its share of every kind.
 """
 import os
 import random
@@ -43,7 +47,7 @@ class OfficeStaffScreen(BenchUser):
         if fragment is not None:
             now = time.monotonic()
             for number in set(map(int, NUMBER_RE.findall(fragment))) - self.seen:
-                REC.first_seen[(self.screen, number)] = now
+                REC.shown(self.screen, self.office_name, number, now)
                 self.seen.add(number)
 
 

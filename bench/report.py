@@ -229,3 +229,67 @@ def update_readme_soak(results, readme=README):
     text = readme.read_text()
     block = f"{SOAK_START}\n{soak_table(results)}\n{SOAK_END}"
     readme.write_text(_replace_block(text, SOAK_START, SOAK_END, block, after=MARK_END))
+
+
+OFFICES_START, OFFICES_END = "<!-- offices:start -->", "<!-- offices:end -->"
+# The requests the offices table shows (as locust names them), with their column headings.
+OFFICES_COLUMNS = (("queue poll", "queue poll"), ("desk poll", "desk poll"), ("display poll", "display poll"),
+                   ("kiosk check-in (POST)", "check-in"), ("call next (POST)", "Call next"))
+
+
+def offices_table(results):
+    """The twenty-offices scenario (bench/offices.py) for README.md: a row per gunicorn worker count."""
+    m, s = results["machine"], results["settings"]
+    u = s["per_office"]
+    lines = [
+        f"Measured {results['date'][:10]} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python "
+        f"{m['python']} (`bench.offices`, {results['profile']} run, {results['runtime_s'] / 60:.0f} min): "
+        f"{s['offices']} offices, each {u['SCREENS']} staff screens and {u['DISPLAYS']} displays polling every 2 s, "
+        f"{u['KIOSKS']} kiosks checking someone in every {u.get('KIOSK_EVERY', 10)} s and {u['KEYWORKERS']} "
+        f"keyworkers ({s['users']} users); {s['seconds']} s measured after a {s['warmup_s']} s warm-up, the "
+        f"database seeded afresh for each worker count. gunicorn {s['gunicorn']} sync workers, {s['database']}, "
+        f"limits in Redis; {s['load_generator']}. Full figures in `bench/results/offices.json`.",
+        "",
+        "| workers | req/s | " + " | ".join(f"{title} p50 / p95 ms" for _, title in OFFICES_COLUMNS)
+        + " | check-in to visible p95 ms | errors | server CPU s/s | CPU µs/req | PostgreSQL CPU s/s | peak MB "
+          "| targets |",
+        "|---:|---:|" + "---:|" * len(OFFICES_COLUMNS) + "---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for run in results["runs"]:
+        cells = []
+        for name, _ in OFFICES_COLUMNS:
+            r = run["requests"].get(name)
+            cells.append(f"{ms(r['p50_ms'])} / {ms(r['p95_ms'])}" if r else "–")
+        verdict = "✓" if run["passed"] else "✗ " + ", ".join(k for k, ok in run["checks"].items() if not ok)
+        lines.append(f"| {run['workers']} | {run['rps']:.0f} | " + " | ".join(cells)
+                     + f" | {ms(run['visible']['p95_ms'])} | {run['errors']} | {run['server_cpu_per_s'] or 0:.2f} | "
+                       f"{run['server_cpu_us_per_request'] or 0:.0f} | {_per_s(run.get('postgres_cpu_per_s'))} | "
+                       f"{run['server_peak_rss_mb']:.0f} | {verdict} |")
+    worst = ", ".join(
+        f"{run['workers']}: {ms(max((f['p95_ms'] or 0 for f in run['visible_by_office'].values()), default=None))}"
+        for run in results["runs"])
+    busy = [run["machine_busy_percent"] for run in results["runs"]]
+    t = s["targets"]
+    polls = s["offices"] * (u["SCREENS"] + u["DISPLAYS"] + u["KEYWORKERS"]) / 2
+    lines += ["", f"The screens alone ask for {polls:.0f} polls a second; req/s is what was answered. "
+                  f"Targets: 0 errors, every poll's p95 under {t['poll_p95_ms']} ms, check-in to visible on every "
+                  f"staff screen of its office under {t['visible_p95_ms'] / 1000} s at p95 with none missed. "
+                  f"Check-in to visible, the slowest office's p95 by workers (ms): {worst}. Server CPU is gunicorn's "
+                  f"master and workers together over the measured seconds (PostgreSQL's own processes apart), and "
+                  f"peak MB their resident memory summed. "
+                  f"The whole machine was busy {min(busy):.0f}–{max(busy):.0f}% of {100 * m['cores']}% (server, "
+                  f"PostgreSQL, Redis, locust and anything else running); load generator at most "
+                  f"{results['load_generator']['max_cpu_percent']:.0f}% of one core "
+                  f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck)."]
+    return "\n".join(lines)
+
+
+def _per_s(value):
+    return "–" if value is None else f"{value:.2f}"
+
+
+def update_readme_offices(results, readme=README):
+    """The offices block goes between its own markers (where missing, just after the bench's table)."""
+    text = readme.read_text()
+    block = f"{OFFICES_START}\n{offices_table(results)}\n{OFFICES_END}"
+    readme.write_text(_replace_block(text, OFFICES_START, OFFICES_END, block, after=MARK_END))

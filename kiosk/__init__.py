@@ -3,8 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,17 +12,11 @@ from . import cli, db, files, i18n, web
 from .dropin.schedule import Schedule
 from .migrations import migrate
 from .people import accounts
+from .web.session_cookie import SessionInterface
 
 csrf = CSRFProtect()
 htmx = Htmx()
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """The signed session cookie, marked Secure when configured and whenever the request came over HTTPS."""
-
-    def get_cookie_secure(self, app):
-        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
 def create_app(config=None, **overrides):

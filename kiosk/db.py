@@ -3,7 +3,7 @@ from pathlib import Path
 
 from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
-from playhouse.pool import PooledSqliteDatabase
+from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 from .errors import BadInput
 from .files import PRIVATE_FILE, narrow, private_folder, private_opener
@@ -30,7 +30,15 @@ class BaseModel(Model):
 def make_database(config, logger):
     url = config.get("DATABASE_URL")
     if url:
-        chosen = connect(url, autoconnect=True)
+        scheme, rest = url.split("://", 1) if "://" in url else (url, "")
+        if scheme in ("postgres", "postgresql"):
+            # Connections are kept between requests here too: a new one costs a password exchange
+            # and a backend process, many times what a poll costs. Each is pinged as it is handed
+            # out again, so one the server dropped (a restart) is replaced, not used.
+            chosen = connect(f"postgresql+pool://{rest}", autoconnect=True, max_connections=32,
+                             stale_timeout=300, timeout=10)
+        else:
+            chosen = connect(url, autoconnect=True)
         if isinstance(chosen, PostgresqlDatabase):
             _adapt_like_sqlite()
         return chosen
@@ -101,8 +109,8 @@ _ADAPTERS = {}  # psycopg2's own adapters, which ours hand on to
 
 def init_app(app):
     previous = database.obj
-    if isinstance(previous, PooledSqliteDatabase):
-        previous.close_all()  # an earlier app in this process (tests): let its file go
+    if isinstance(previous, PooledDatabase):
+        previous.close_all()  # an earlier app in this process (tests): let its file or connections go
     database.initialize(make_database(app.config, app.logger))
 
     @app.teardown_appcontext

@@ -20,16 +20,5 @@ def reset():
     """
     if not POSTGRES:
         return
-    import psycopg2  # noqa: PLC0415 - only the PostgreSQL run has it installed
-
-    connection = psycopg2.connect(DATABASE_URL)
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            cursor.execute("SET lock_timeout = '20s'")
-            cursor.execute("DROP SCHEMA IF EXISTS public CASCADE")
-            cursor.execute("CREATE SCHEMA public")
-    finally:
-        connection.close()
+    from bench.offices_seed import reset as drop_schema  # noqa: PLC0415 - the PostgreSQL run alone needs it
+    drop_schema(DATABASE_URL)

@@ -10,6 +10,7 @@ from ..clock import utcnow
 from ..errors import NotFound
 from ..offices.models import DEFAULT_OFFICE_ID, current_office_id, use_office
 from ..transactions import write_transaction
+from . import live
 from .models import Device
 
 KINDS = {"kiosk": "Kiosk tablet", "display": "Wall display"}
@@ -95,6 +96,17 @@ def current(kind):
         session[f"device_{kind}"] = {"id": device.id, "at": now.timestamp(), "office": device.office_id}
         use_office(device.office_id)
     return device
+
+
+def idle_poll_check(kind, office_id):
+    """For an enrolled screen's poll: (the office's queue version, whether this device is still enrolled and
+    unrevoked) in one read; (None, False) without its cookie."""
+    token = request.cookies.get(COOKIES[kind])
+    if not token or len(token) > 100:
+        return None, False
+    return live.version_and(f"device-{kind}", office_id, lambda token_hash: Device.select(Device.id).where(
+        (Device.token_hash == token_hash) & (Device.kind == kind) & Device.revoked_at.is_null()),
+        token_hash=_hash(token))
 
 
 def recently_checked(kind):

@@ -19,6 +19,11 @@ To add a polled screen:
 
 The caches here are all per process and all keyed by the version, so a change made by
 another process (gunicorn's workers) is seen at the next poll.
+
+Around an idle poll the web layer keeps its own share small: the signed session cookie is
+checked once per cookie and an unchanged session sets none (web/session_cookie.py), the rate
+limiter steps aside for polls (web/limits.py), the protective headers come from a fixed list
+and the NUL check reads the request as it came, decoding nothing (web/__init__.py).
 """
 import secrets
 import time
@@ -27,7 +32,7 @@ from datetime import datetime
 from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from ..clock import utcnow
 from ..db import database
@@ -89,6 +94,17 @@ def version(office_id=None):
     return (row[0] if row else 0) or 0
 
 
+def version_and(name, office_id, allowed, **values):
+    """(the office's queue version, whether the query `allowed(**values)` finds a row), in one read: an idle
+    poll learns together that nothing changed and that the sign-in or device asking is still good, so a
+    revoked one is refused at its next poll at no cost to the others. Built once per `name`."""
+    sql, params = prepared(f"queue-version-and-{name}", lambda office, **given: (
+        QueueState.select(QueueState.version, fn.EXISTS(allowed(**given))).where(QueueState.id == office)),
+        office=office_id, **values)
+    row = database.execute_sql(sql, params).fetchone()
+    return ((row[0] or 0) if row else 0), bool(row and row[1])
+
+
 def ticket_version(token, shown_since):
     """(office id, queue version) for the ticket a visitor's phone polls, in one read, or None when
     the token names no ticket still shown (its session ended before `shown_since`; see
@@ -124,32 +140,32 @@ def poll_key(now=None, queue_version=None):
     changes by itself when a session begins or a day turns, which no write would announce.
     """
     now = now or utcnow()
-    queue_version = version() if queue_version is None else queue_version
-    return f"{queue_version}-{_slot_marker(now)}{_extras_ended(now, queue_version)}"
-
-
-def _slot_marker(now):
-    """The slot the clock is in at this office, or the local day outside them; the same all through a
-    minute, since slots begin and end on whole minutes, so worked out once a minute, not on every poll.
-    A change to the timetable bumps the queue version, which the key also holds."""
     office_id = current_office_id()
+    queue_version = version(office_id) if queue_version is None else queue_version
+    marker, day = _slot_marker(office_id, now)
+    return f"{queue_version}-{marker}{_extras_ended(office_id, now, day, queue_version)}"
+
+
+def _slot_marker(office_id, now):
+    """(the slot the clock is in at this office, or the local day outside them; the local day). The same
+    all through a minute, since slots begin and end and days turn on whole minutes, so worked out once a
+    minute, not on every poll. A change to the timetable bumps the queue version, which the key also holds."""
     minute = now.replace(second=0, microsecond=0)
     markers = current_app.extensions.setdefault("dropin_slot_markers", {})
     cached = markers.get(office_id)
     if cached is not None and cached[0] == minute:
         return cached[1]
+    day = schedule().local_today(now)
     slot = timetable(office_id).slot_at(now)
-    marker = slot.starts_at.strftime("%Y%m%d%H%M") if slot else schedule().local_today(now).strftime("%Y%m%d")
-    markers[office_id] = (minute, marker)
-    return marker
+    marker = slot.starts_at.strftime("%Y%m%d%H%M") if slot else day.strftime("%Y%m%d")
+    markers[office_id] = (minute, (marker, day))
+    return marker, day
 
 
-def _extras_ended(now, queue_version):
+def _extras_ended(office_id, now, day, queue_version):
     """How many of today's extra sessions at this office have ended, so that screens learn of an
     extra session's end as they do of a scheduled one's. Opening an extra session bumps the version,
     so the list of their ends is read again only when the version or the day changes."""
-    office_id = current_office_id()
-    day = schedule().local_today(now)
     cache = current_app.extensions.setdefault("dropin_extra_ends", {})
     cached = cache.get(office_id)
     if cached is None or cached[:2] != (queue_version, day):
@@ -185,8 +201,8 @@ def answer(render, cheap=None, full=None, queue_version=None):
     if refusal is not None:
         return refusal
     if not trusted:
-        # full() may just have said which office the screen is at
-        key = poll_key(queue_version=queue_version)
+        # full() may just have said which office the screen is at: its version is read afresh
+        key = poll_key()
     return render(key)
 
 

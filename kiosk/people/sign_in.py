@@ -13,6 +13,7 @@ from flask_login import login_user, logout_user
 
 from .. import audit
 from ..clock import utcnow
+from ..dropin import live
 from ..dropin.live import select_prepared
 from ..offices.models import offices_of
 from ..transactions import write_transaction
@@ -97,6 +98,22 @@ def load(user_id):
     if not (request.endpoint or "").endswith("_live") and now - row.last_seen_at > TOUCH_EVERY:
         SignIn.update(last_seen_at=now).where(SignIn.id == row.id).execute()
     return user
+
+
+def idle_poll_check(office_id):
+    """For a staff screen's poll: (the office's queue version, whether this browser's sign-in is still open
+    and its account active) in one read. (None, False) when the cookie names no sign-in, or two-factor is
+    still to be set up; the poll then goes the full way (web.access.refusal)."""
+    token, user_id = session.get("sid"), session.get("_user_id")
+    if not token or not str(user_id or "").isdigit() or session.get("two_factor_due"):
+        return None, False
+    return live.version_and("sign-in", office_id, _still_open_query, token_hash=_hash(token), user_id=int(user_id))
+
+
+def _still_open_query(token_hash, user_id):
+    return (SignIn.select(SignIn.id).join(StaffUser)
+            .where((SignIn.token_hash == token_hash) & SignIn.ended_at.is_null() & (SignIn.user == user_id)
+                   & StaffUser.active))
 
 
 def _open_sign_in_query(token_hash):

@@ -93,22 +93,29 @@ def _retry_after(error):
     return max(1, int(current.reset_at - time.time())) if current else 60
 
 
+# The headers every response gets, each unless the view set its own.
+EVERY_RESPONSE = (
+    ("Content-Security-Policy", "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                                "form-action 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+# Case records, queues with names, staff lists: kept by no browser or proxy cache, so the Back
+# button on a shared screen, or a proxy's disk, shows nothing after sign-out.
+NOT_KEPT = (("Cache-Control", "no-store"),)
+OVER_HTTPS = (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+
+
 def _register_headers(app):
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-            "form-action 'self'")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint != "static":
-            # Case records, queues with names, staff lists: kept by no browser or proxy cache, so the
-            # Back button on a shared screen, or a proxy's disk, shows nothing after sign-out.
-            response.headers.setdefault("Cache-Control", "no-store")
+        wanted = EVERY_RESPONSE if request.endpoint == "static" else EVERY_RESPONSE + NOT_KEPT
         if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            wanted += OVER_HTTPS
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
         return response
 
 
@@ -133,8 +140,14 @@ def _register_form_bodies(app):
 
 
 def _has_nul():
-    parts = [request.path, *request.headers.values()]
-    for values in (request.args, request.form) if request.method not in ("GET", "HEAD") else (request.args,):
-        for key, value in values.items(multi=True):
-            parts += (key, value)
-    return any("\x00" in (part or "") for part in parts)  # a mangled multipart part can have no name
+    """Whether the address, a header, the query or a form field holds a NUL. Read from the request as it
+    came (the query's decoding makes one only of %00), so that a GET, every poll among them, decodes nothing."""
+    environ = request.environ
+    if "\x00" in "".join(value for value in environ.values() if isinstance(value, str)):
+        return True
+    if "%00" in environ.get("QUERY_STRING", ""):
+        return True
+    if request.method in ("GET", "HEAD"):
+        return False
+    return any("\x00" in (part or "") for key, value in request.form.items(multi=True)
+               for part in (key, value))  # a mangled multipart part can have no name

@@ -85,16 +85,6 @@ caseworkers_only = roles_required(*CASEWORKERS)
 managers_only = roles_required("manager")
 
 
-def signed_in_cheaply():
-    """Whether the signed session cookie names a user, without a database read.
-
-    Used only on polling endpoints to answer "nothing changed" with a single
-    query; anything that renders data goes through refusal(). Someone who still has
-    two-factor to set up (marked in the cookie at sign-in) is not told even that.
-    """
-    return bool(session.get("_user_id")) and not session.get("two_factor_due")
-
-
 def device_required(kind, staff_may_view=False):
     """Only an enrolled device of this kind (or, where allowed, signed-in staff) may use the view."""
     def decorator(view):

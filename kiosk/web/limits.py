@@ -6,13 +6,26 @@ from flask_limiter.util import get_remote_address
 
 from ..dropin.devices import COOKIES
 
-limiter = Limiter(key_func=get_remote_address)
+
+class _Limiter(Limiter):
+    """Flask-Limiter, which leaves polls alone: screens poll every 2 s and no poll has a limit.
+
+    A request filter would still have each poll resolve which limits apply before it runs, so the
+    check every request goes through returns at once for a poll instead. Limits on a view of
+    their own (sign-in, check-in) are checked by the view's decorator, which this does not touch.
+    """
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if in_middleware and _poll():
+            return None
+        return super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
 
 
-@limiter.request_filter
 def _poll():
-    """Screens poll every 2 s and no poll has a limit: skip the limiter's per-request work for them."""
     return request.method == "GET" and (request.endpoint or "").endswith("live")
+
+
+limiter = _Limiter(key_func=get_remote_address)
 
 
 def code_account_key():

@@ -5,7 +5,9 @@ from htmx_flask import make_response
 
 from ..dropin import live
 from ..errors import BadInput
-from .access import refusal, signed_in_cheaply
+from ..offices.models import current_office_id
+from ..people import sign_in
+from .access import refusal
 
 
 def done(message, back):
@@ -40,4 +42,5 @@ def staff_poll(template, context, shared=False):
             return live.shared_render(template, key, context)
         return render_template(template, version=key, **context())
 
-    return live.answer(render, cheap=signed_in_cheaply, full=refusal)
+    queue_version, still_signed_in = sign_in.idle_poll_check(current_office_id())
+    return live.answer(render, cheap=lambda: still_signed_in, full=refusal, queue_version=queue_version)

@@ -8,7 +8,8 @@ from ...dropin import devices, live
 from ...dropin.queue import board
 from ...dropin.sessions import why_closed, working_session
 from ...offices.models import current_office_id
-from ..access import device_required, signed_in_cheaply
+from ...people import sign_in
+from ..access import device_required
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 
@@ -49,8 +50,13 @@ def board_for(key):
 
 @bp.route("/live", endpoint="live")
 def live_board():
-    return live.answer(board_for, cheap=lambda: devices.recently_checked("display") or signed_in_cheaply(),
-                       full=_not_a_display)
+    # A display (its office known from its last full check) or staff looking at the board: either way the
+    # version and whether they are still allowed come in one read.
+    if devices.recently_checked("display"):
+        queue_version, allowed = devices.idle_poll_check("display", current_office_id())
+    else:
+        queue_version, allowed = sign_in.idle_poll_check(current_office_id())
+    return live.answer(board_for, cheap=lambda: allowed, full=_not_a_display, queue_version=queue_version)
 
 
 @bp.route("/speech/<int:number>.wav", endpoint="speech")
