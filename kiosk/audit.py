@@ -1,10 +1,10 @@
 """The audit log: one append-only row for every sign-in, staff and device change, and read or write of a case."""
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from .clock import utcnow
-from .db import BaseModel
+from .db import BaseModel, database
 from .dropin.schedule import schedule
 from .people.models import StaffUser
 
@@ -45,6 +45,8 @@ def record_shown(cases_or_ids, detail, once_a_day=False, object_type="Case"):
 
     `once_a_day` is for screens that refresh themselves: each case is recorded once per person and
     local day, at the cost of one query, and nothing is written when every case is already recorded.
+    Each process remembers what it has seen recorded today (committed, outside any transaction), so a
+    screen showing the same cases again costs no query at all.
     """
     ids = list(dict.fromkeys(c if isinstance(c, int) else c.id for c in cases_or_ids))
     if not ids:
@@ -52,10 +54,17 @@ def record_shown(cases_or_ids, detail, once_a_day=False, object_type="Case"):
     staff, address = _who()
     detail = detail[:300]
     if once_a_day:
-        start, end = schedule().local_day_bounds(schedule().local_today(utcnow()))
+        today = schedule().local_today(utcnow())
+        known = _recorded_today(staff, object_type, detail, today)
+        if known.issuperset(ids):
+            return 0
+        start, end = schedule().local_day_bounds(today)
         seen = {object_id for (object_id,) in AuditEvent.select(AuditEvent.object_id).where(
             (AuditEvent.staff == staff) & (AuditEvent.object_type == object_type) & AuditEvent.object_id.in_(ids)
             & (AuditEvent.detail == detail) & (AuditEvent.at >= start) & (AuditEvent.at < end)).tuples()}
+        committed = not database.in_transaction()
+        if committed:
+            known.update(seen)
         ids = [case_id for case_id in ids if case_id not in seen]
         if not ids:
             return 0
@@ -63,7 +72,19 @@ def record_shown(cases_or_ids, detail, once_a_day=False, object_type="Case"):
     AuditEvent.insert_many([{"at": at, "staff": staff, "username": username, "action": "view",
                              "object_type": object_type, "object_id": case_id, "detail": detail, "address": address}
                             for case_id in ids]).execute()
+    if once_a_day and committed:
+        known.update(ids)
     return len(ids)
+
+
+def _recorded_today(staff, object_type, detail, today):
+    """The ids this process knows are recorded today for this person and these words (a set to add to).
+    Only the current day is kept; another day starts an empty set."""
+    memo = current_app.extensions.setdefault("audit_shown_today", {})
+    if memo.get("day") != today:
+        memo.clear()
+        memo["day"] = today
+    return memo.setdefault((staff.id if staff else None, object_type, detail), set())
 
 
 def already_recorded(staff, obj, detail):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from .. import audit
 from ..clock import utcnow
+from ..dropin import live
 from ..dropin.schedule import schedule
 from ..errors import BadInput, NotAllowed, NotFound, Refused
 from ..transactions import write_transaction
@@ -106,15 +107,24 @@ def attendee_labels(booking):
 def expected_cases(today, keyworker=None, released_within=timedelta(days=7)):
     """Who may come in today besides office appointments: released in the last week, or marked expected.
     [(case, why)], with only the columns the lists show."""
-    rows = (Case.select(Case.id, Case.reference, Case.name, Case.preferred_name, Case.release_date, Case.expected_on)
-            .where((Case.status != "closed")
-                   & ((Case.expected_on == today)
-                      | (Case.release_date.between(today - released_within, today)))
-                   ).order_by(Case.name))
-    if keyworker is not None:
-        rows = rows.where(Case.keyworker == keyworker)
+    # Reception's queue and each keyworker's desk ask on every render: SQL built once.
+    since = today - released_within
+    if keyworker is None:
+        rows = live.select_prepared(Case, "expected-cases", _expected_query, today=today, since=since)
+    else:
+        rows = live.select_prepared(Case, "expected-cases-for", _expected_query, today=today, since=since,
+                                    keyworker=keyworker.id)
     return [(case, "expected today" if case.expected_on == today else
              f"released {case.release_date:%d/%m}") for case in rows]
+
+
+def _expected_query(today, since, keyworker=None):
+    rows = (Case.select(Case.id, Case.reference, Case.name, Case.preferred_name, Case.release_date, Case.expected_on)
+            .where((Case.status != "closed")
+                   & ((Case.expected_on == today) | (Case.release_date.between(since, today)))).order_by(Case.name))
+    if keyworker is not None:
+        rows = rows.where(Case.keyworker == keyworker)
+    return rows
 
 
 def mark_expected(case_id, day, staff):

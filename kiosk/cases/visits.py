@@ -123,8 +123,17 @@ def record_visit(ticket, staff, outcome, now):
 
 def todays_appointments(day_start, day_end, keyworker=None):
     """Today's office appointments: outreach happens elsewhere, so it is not on the drop-in's list."""
-    # Reception's queue shows these on every render: only the columns it shows, never a whole
-    # case or staff row (a staff row holds the password hash and two-factor secret).
+    # Reception's queue and each keyworker's desk show these on every render: SQL built once, and
+    # only the columns shown, never a whole case or staff row (a staff row holds the password hash
+    # and two-factor secret).
+    if keyworker is None:
+        return live.select_prepared(Appointment, "todays-appointments", _todays_appointments_query,
+                                    day_start=day_start, day_end=day_end)
+    return live.select_prepared(Appointment, "todays-appointments-for", _todays_appointments_query,
+                                day_start=day_start, day_end=day_end, keyworker=keyworker.id)
+
+
+def _todays_appointments_query(day_start, day_end, keyworker=None):
     query = (Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
                                 Case.id, Case.reference, Case.name, Case.preferred_name,
                                 StaffUser.id, StaffUser.display_name)
@@ -133,7 +142,7 @@ def todays_appointments(day_start, day_end, keyworker=None):
                     & (Appointment.kind == "office") & (Appointment.status != "cancelled")))
     if keyworker is not None:  # a keyworker's desk: only theirs
         query = query.where(Appointment.keyworker == keyworker)
-    return list(query.order_by(Appointment.starts_at))
+    return query.order_by(Appointment.starts_at)
 
 
 def case_summary(case):
@@ -155,7 +164,12 @@ def desk_summary(case, ticket, staff):
 
 def link_of(ticket):
     """The case (and family member or appointment) a ticket is linked to, if any."""
-    return TicketLink.get_or_none(TicketLink.ticket == ticket.id) if ticket is not None else None
+    if ticket is None:
+        return None
+    # The desk asks on every poll after a change while someone is with the keyworker: SQL built once.
+    links = live.select_prepared(TicketLink, "ticket-link", lambda ticket: TicketLink.select().where(
+        TicketLink.ticket == ticket), ticket=ticket.id)
+    return links[0] if links else None
 
 
 def cases_named(tickets, annotations, appointments, expected=()):

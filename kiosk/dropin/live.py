@@ -55,19 +55,25 @@ def prepared(name, build, **values):
     for the values, to learn where each goes among the query's parameters (the rest are fixed
     ones of the query itself). Queries of different shapes need different names.
     """
+    sql, slots, _ = _entry(name, build, values)
+    return sql, [fixed if k is _FIXED else values[k] for k, fixed in slots]
+
+
+def _entry(name, build, values):
+    """(sql, where each value goes, the query built with stand-ins) for `name`, made the first time."""
     key = (name, type(database.obj))
     entry = _PREPARED.get(key)
     if entry is None:
         stand_ins = {k: (-70001 - i if isinstance(v, int) else f"stand-in-{i}-{k}")
                      for i, (k, v) in enumerate(values.items())}
-        sql, params = build(**stand_ins).sql()
+        query = build(**stand_ins)
+        sql, params = query.sql()
         names = {v: k for k, v in stand_ins.items()}
-        entry = (sql, [(names[p], None) if _hashable(p) and p in names else (_FIXED, p) for p in params])
+        entry = (sql, [(names[p], None) if _hashable(p) and p in names else (_FIXED, p) for p in params], query)
         if {k for k, _ in entry[1] if k is not _FIXED} != set(values):
             raise RuntimeError(f"{name}: not every value reached the query's parameters")
         _PREPARED[key] = entry
-    sql, slots = entry
-    return sql, [fixed if k is _FIXED else values[k] for k, fixed in slots]
+    return entry
 
 
 def _hashable(value):
@@ -79,9 +85,15 @@ def _hashable(value):
 
 
 def select_prepared(model, name, build, **values):
-    """The rows of a prepared query (see prepared) as instances of `model`, columns converted as usual."""
+    """The rows of a prepared query (see prepared) as peewee gives them for the query `build` makes:
+    instances of `model`, with the models it joins filled in, columns converted as usual."""
     sql, params = prepared(name, build, **values)
-    return list(model.raw(sql, *params))
+    query = _PREPARED[(name, type(database.obj))][2]
+    if query.model is not model:
+        raise RuntimeError(f"{name}: the query selects {query.model.__name__}, not {model.__name__}")
+    # The query built once reads the rows of this run of its SQL: peewee's own reading of a result,
+    # joins and conversions included, without building the SQL again.
+    return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
 
 
 # --- The queue version ------------------------------------------------------------------------------

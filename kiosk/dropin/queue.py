@@ -137,11 +137,18 @@ def _current_visitor_query(session_id, staff_id):
 
 
 def desk_room(session, staff):
+    """The room or desk this worker calls people to in this drop-in session, if they chose one."""
     if session is None or session.id is None:
         return None
-    desk = (DeskAssignment.select(DeskAssignment, Room).join(Room)
-            .where((DeskAssignment.session == session) & (DeskAssignment.staff == staff)).first())
-    return desk.room if desk else None
+    # Every desk poll after a change reads it: SQL built once.
+    rooms = select_prepared(Room, "desk-room", _desk_room_query, session_id=session.id,
+                            staff_id=staff.id)
+    return rooms[0] if rooms else None
+
+
+def _desk_room_query(session_id, staff_id):
+    return (Room.select().join(DeskAssignment, on=(DeskAssignment.room == Room.id))
+            .where((DeskAssignment.session == session_id) & (DeskAssignment.staff == staff_id)))
 
 
 def choose_room(session, staff, room_id):

@@ -28,10 +28,15 @@ def _session_for_slot(slot):
 
 def _running(now):
     """This office's stored session whose check-in window contains now, newest first."""
+    # Every staff screen's poll after a change asks: SQL built once.
+    found = live.select_prepared(DropInSession, "running-session", _running_query, office=current_office_id(), now=now)
+    return found[0] if found else None
+
+
+def _running_query(office, now):
     return (DropInSession.select()
-            .where((DropInSession.office == current_office_id()) & (DropInSession.opens_at <= now)
-                   & (DropInSession.ends_at > now))
-            .order_by(DropInSession.starts_at.desc()).first())
+            .where((DropInSession.office == office) & (DropInSession.opens_at <= now) & (DropInSession.ends_at > now))
+            .order_by(DropInSession.starts_at.desc()).limit(1))
 
 
 def checkin_session(now=None):

@@ -4,12 +4,17 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.audit import AuditEvent
+from kiosk.cases import bookings
+from kiosk.clock import utcnow
 from kiosk.dropin.models import Room
 from kiosk.dropin.queue import call_next, choose_room
-from kiosk.dropin.live import poll_key
+from kiosk.dropin.live import bump, poll_key
+from kiosk.dropin.schedule import schedule
 from kiosk.dropin.sessions import working_session
+from kiosk.people.models import StaffUser
 
-from ..factories import PASSWORD, enrol_device, make_staff, make_ticket
+from ..factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
 from ..queries import counting_queries
 
 
@@ -95,3 +100,21 @@ def test_screens_poll_as_often_as_the_setting_says(make_app, path, fragment):
     page = client.get(path).get_data(as_text=True)
     poller = re.search(rf'<div {fragment}[^>]*>', page)
     assert poller and 'hx-trigger="every 7s' in poller.group(0)
+
+
+def test_a_redrawn_desk_records_who_it_lists_once_and_then_asks_nothing_more(client, busy, clock):
+    """The desk lists who the keyworker expects today; each redraw after a change must not ask the audit
+    log again whether they were recorded (it was, by this process), nor record them twice."""
+    worker = StaffUser.get(StaffUser.role == "keyworker")
+    case = make_case(name="Jordan Expected", keyworker=worker.id)
+    bookings.mark_expected(case.id, schedule().local_today(utcnow()), worker)
+    shown = (AuditEvent.detail == "shown as expected today") & (AuditEvent.object_id == case.id)
+    first = client.get("/staff/desk/live?v=stale")
+    assert "Jordan" in first.get_data(as_text=True)
+    assert AuditEvent.select().where(shown).count() == 1
+    bump()  # another change: the desk is drawn again
+    with counting_queries() as sql:
+        again = client.get("/staff/desk/live?v=stale")
+    assert "Jordan" in again.get_data(as_text=True)
+    assert AuditEvent.select().where(shown).count() == 1
+    assert not [q for q in sql if "audit" in q.lower()], sql
