@@ -84,6 +84,7 @@ def readme_table(results):
                       f"hello world ({later['hello_rps']:.0f} req/s, {later['hello_cpu_us']:.0f} µs), which its × hello "
                       f"and CPU × use; the whole machine was {busy} busy meanwhile. The other rows were measured on "
                       f"{results['date'][:10]}."]
+    lines += _poll_target_lines(results["request_types"])
     busy = [row["machine_busy_percent"] for row in results["request_types"]]
     lines += ["", f"The whole machine was busy {min(busy):.0f}–{max(busy):.0f}% of {100 * m['cores']}% during "
                   "these phases (server, locust and anything else running)."]
@@ -109,6 +110,38 @@ def readme_table(results):
     lines.append(f"Load generator at most {results['load_generator']['max_cpu_percent']:.0f}% of one core "
                  f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck).")
     return "\n".join(lines)
+
+
+# What a poll should cost, as server CPU per request: an idle poll against hello world's, a poll after a change
+# against the same screen's idle poll. (idle key, after-a-change key, at most × its idle poll)
+IDLE_POLL_CPU_TARGET = 1.2
+CHANGED_POLL_TARGETS = [("queue_poll_204", "queue_fragment", 3), ("display_poll_204", "display_fragment", 3),
+                        ("desk_poll_204", "desk_fragment", 5)]
+
+
+def _poll_target_lines(rows):
+    """The poll targets in words: each idle poll's CPU against hello world's, each whole fragment's against its
+    screen's idle poll; nothing when the run measured too few of them."""
+    by_key = {row["key"]: row for row in rows}
+    hello = by_key.get("hello")
+    idle = [by_key[k] for k in ("queue_poll_204", "display_poll_204", "desk_poll_204", "ticket_poll_204")
+            if k in by_key]
+    changed = [(by_key[i], by_key[c], most) for i, c, most in CHANGED_POLL_TARGETS if i in by_key and c in by_key]
+    lines = []
+    if hello and idle:
+        cells = [f"{row['label'].split(',')[0]} {row['server_cpu_us_per_request'] / hello['server_cpu_us_per_request']:.2f}×"
+                 for row in idle]
+        met = all(row["server_cpu_us_per_request"] <= IDLE_POLL_CPU_TARGET * hello["server_cpu_us_per_request"]
+                  for row in idle)
+        lines += ["", f"Idle polls' server CPU per request against hello world's (at most {IDLE_POLL_CPU_TARGET}×): "
+                      f"{', '.join(cells)} {'✓' if met else '✗'}."]
+    if changed:
+        cells = [f"{c['label'].split(',')[0]} {c['server_cpu_us_per_request'] / i['server_cpu_us_per_request']:.1f}× "
+                 f"(at most {most}× {'✓' if c['server_cpu_us_per_request'] <= most * i['server_cpu_us_per_request'] else '✗'})"
+                 for i, c, most in changed]
+        lines += ["", "A poll after a change (the whole fragment) against the same screen's idle poll, server CPU per "
+                      f"request: {', '.join(cells)}."]
+    return lines
 
 
 def _reports_line(reports):

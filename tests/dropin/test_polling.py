@@ -7,7 +7,7 @@ import pytest
 from kiosk.audit import AuditEvent
 from kiosk.cases import bookings
 from kiosk.clock import utcnow
-from kiosk.dropin.models import Room
+from kiosk.dropin.models import Room, Ticket
 from kiosk.dropin.queue import call_next, choose_room
 from kiosk.dropin.live import bump, poll_key
 from kiosk.dropin.schedule import schedule
@@ -118,3 +118,15 @@ def test_a_redrawn_desk_records_who_it_lists_once_and_then_asks_nothing_more(cli
     assert "Jordan" in again.get_data(as_text=True)
     assert AuditEvent.select().where(shown).count() == 1
     assert not [q for q in sql if "audit" in q.lower()], sql
+
+
+def test_the_desk_lists_the_first_eight_its_call_next_may_take_and_counts_them_all(client, busy):
+    """The desk reads only the few it shows; the count and the "more" line still cover everyone waiting."""
+    for i in range(10):
+        make_ticket(name=f"Q{i}")
+    page = client.get("/staff/desk/live?v=stale").get_data(as_text=True)
+    waiting = Ticket.select().where(Ticket.state == "waiting").count()
+    assert waiting == 15  # five of the six from `busy` (one was called) and ten more
+    assert f'<span class="count">{waiting}</span>' in page
+    assert len(re.findall(r'<li><span class="num">', page)) == 8
+    assert f"and {waiting - 8} more." in page

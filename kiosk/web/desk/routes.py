@@ -5,7 +5,7 @@ from ...cases import visits
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.models import Room
-from ...dropin.queue import call_next, choose_room, current_visitor, desk_room, waiting
+from ...dropin.queue import call_next, choose_room, current_visitor, desk_room, waiting_at_desk
 from ...dropin.schedule import schedule
 from ...dropin.sessions import today_bounds, working_session
 from ...errors import Refused
@@ -44,13 +44,14 @@ def desk_context():
     elif link is not None:  # a family visit: who they are, and the case only while both agree to the link
         visits.record_family_desk_shown(link.family_member)
     now = utcnow()
+    queue, waiting_count = waiting_at_desk(dropin, staff)
     mine, expected = [], []
     if staff.sees_casework:  # their own office appointments today, and who else of theirs may come in
         mine = visits.todays_appointments(*today_bounds(), keyworker=staff)
         expected = visits.expected_besides(mine, schedule().local_today(now), keyworker=staff)
         visits.record_expected_shown(visits.cases_named([], {}, mine, expected))
     return {"dropin": dropin, "room": room, "rooms": _rooms_in_use(),
-            "current": current, "link": link, "summary": summary, "queue": waiting(dropin, staff), "now": now,
+            "current": current, "link": link, "summary": summary, "queue": queue, "waiting_count": waiting_count, "now": now,
             "my_appointments": mine, "expected": expected}
 
 
