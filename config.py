@@ -79,6 +79,10 @@ class Config:
     # Personal free text on tickets (first names, outcomes) is removed after this many days.
     TICKET_RETENTION_DAYS = _env_int("TICKET_RETENTION_DAYS", 30)
     CLOSED_CASE_REVIEW_YEARS = _env_int("CLOSED_CASE_REVIEW_YEARS", 6)
+    # On SQLite a caseload import holds the one write lock while it runs (about 3 ms a case), and a kiosk
+    # waits at most 10 s for it: an import making more new cases than this waits until no drop-in is on
+    # (0: no limit).
+    IMPORT_WHILE_OPEN_MAX_NEW = _env_int("IMPORT_WHILE_OPEN_MAX_NEW", 500)
     # The daily copy of the database (kiosk/housekeeping.py): where it goes (by default a `backups` folder
     # beside the SQLite database; PostgreSQL has none until this is set), how many days of copies stay
     # (0: no daily copies), and where pg_dump is when it is not on PATH.

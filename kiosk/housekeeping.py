@@ -24,6 +24,7 @@ from peewee import CharField, DateField, DateTimeField
 
 from . import audit
 from .backup import backup, backup_name, prune_backups
+from .cases.importing import forget_stale_uploads
 from .clock import utcnow
 from .db import BaseModel, database
 from .dropin.schedule import schedule
@@ -101,6 +102,7 @@ def claim(job, day):
 
 def run_due(now=None):
     """Run every job not yet claimed for today; what each of them did, for the jobs this process ran."""
+    forget_stale_uploads()  # at every check, not daily: a caseload file is kept an hour at most
     day = schedule().local_today(now or utcnow())
     done = {}
     for job, work in JOBS.items():

@@ -15,7 +15,11 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.migrate import migrate as apply
 
 from .audit import AuditEvent
+from .cases.access_requests import SubjectAccessRequest
 from .cases.models import CASE_MODELS
+from .cases.erasure_models import MODELS as ERASURE_MODELS
+from .cases.erasure_models import let_erasures_blank_audit_details
+from .cases.importing import CaseloadImport
 from .clock import utcnow
 from .db import BaseModel, database, is_postgres, is_sqlite
 from .dropin.models import MODELS as DROPIN_MODELS
@@ -26,7 +30,7 @@ from .offices.services import default_hours, furnish
 from .people.models import SignIn, StaffUser
 from .reports.models import MODELS as REPORT_MODELS
 
-MODELS = [StaffUser, SignIn, Office, StaffOffice, OfficeHours, OfficeDay, *DROPIN_MODELS, *CASE_MODELS, AuditEvent, *REPORT_MODELS, Housekeeping]
+MODELS = [StaffUser, SignIn, Office, StaffOffice, OfficeHours, OfficeDay, *DROPIN_MODELS, *CASE_MODELS, AuditEvent, *REPORT_MODELS, Housekeeping, *ERASURE_MODELS, SubjectAccessRequest, CaseloadImport]
 
 
 class SchemaMigration(BaseModel):
@@ -246,6 +250,25 @@ def _housekeeping(migrator):
     database.create_tables([Housekeeping], safe=True)
 
 
+def _erasures(migrator):
+    """Erasures on request and anonymisings at the end of retention, each recorded by case number; the audit
+    log lets an erased case's rows have their detail blanked, and nothing else (cases/erasure_models.py)."""
+    database.create_tables(ERASURE_MODELS, safe=True)
+    let_erasures_blank_audit_details()
+
+
+def _subject_access(migrator):
+    """Subject access requests: whose records, received when, due when (one calendar month), who logged and
+    answered them (cases/access_requests.py)."""
+    database.create_tables([SubjectAccessRequest], safe=True)
+
+
+def _caseload_imports(migrator):
+    """Caseload files uploaded to import: who, when, the file's name and hash, what was made
+    (cases/importing.py). The file itself is kept only until it is imported, discarded or an hour old."""
+    database.create_tables([CaseloadImport], safe=True)
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -268,6 +291,9 @@ MIGRATIONS = [
     ("0013_ticket_language", _ticket_language),
     ("0014_office_timetables", _office_timetables),
     ("0015_housekeeping", _housekeeping),
+    ("0016_subject_access", _subject_access),
+    ("0017_erasures", _erasures),
+    ("0018_caseload_imports", _caseload_imports),
 ]
 
 
@@ -305,6 +331,7 @@ def _migrate():
         with database.atomic():
             database.create_tables(MODELS)
             _audit_append_only(None)  # triggers are not made by create_tables
+            let_erasures_blank_audit_details()
             default_office = Office.create(id=DEFAULT_OFFICE_ID, name=DEFAULT_OFFICE_NAME)
             _after_explicit_ids()
             furnish(default_office)

@@ -36,3 +36,17 @@ def make_case(staff=None, **fields):
     data = {"name": "Alex Morgan", "date_of_birth": date(1990, 5, 1), "sentence_under_four_years": True,
             "statutory_order": False, "release_date": date(2026, 11, 14), "status": "active", **fields}
     return create_case(data, staff, reference)
+
+
+def make_caseload_upload(staff, csv_text="name,date_of_birth\r\nAnn Lee,31/12/1985\r\n", name="caseload.csv"):
+    """A caseload file uploaded and previewed, as the import page does it (kiosk/web/cases/importing.py)."""
+    from flask import current_app
+    from kiosk.cases import importing, services
+    from kiosk.cases.import_rows import guess_columns, read_table
+    from kiosk.web.cases.import_forms import read_rows, staff_index
+    raw = csv_text.encode("utf-8")
+    table = read_table(raw)
+    columns = guess_columns(table.header)
+    with current_app.test_request_context():  # the rows are read by the case forms
+        readings = read_rows(table, columns, staff_index(services.keyworkers()))
+    return importing.receive(name, raw, table, staff, columns, readings)

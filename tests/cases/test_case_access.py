@@ -10,6 +10,7 @@ from flask import current_app
 
 from kiosk.cases import bookings, families, services as casework, visits
 from kiosk.cases import referrals
+from kiosk.cases import access_requests
 from kiosk.audit import AuditEvent
 from kiosk.cases.models import Case, ContactEntry, SafetyFlag
 from kiosk.dropin.models import Device, Room, Ticket
@@ -17,6 +18,7 @@ from kiosk.offices.models import DEFAULT_OFFICE_ID, OfficeHours
 from kiosk.offices.services import add_closure
 
 from ..factories import enrol_device, make_case, make_staff, make_ticket
+from ..factories import make_caseload_upload
 from ..moments import STORED
 from ..pages import text
 
@@ -89,6 +91,30 @@ ACCESS = {
     ("admin.office_extra_add", "POST"): (MANAGER, 400),
     ("admin.office_holiday_open", "POST"): (MANAGER, 400),
     ("admin.office_day_remove", "POST"): (MANAGER, 303),
+    ("cases.subject_access_list", "GET"): (MANAGER, 200),
+    ("cases.case_subject_access", "GET"): (MANAGER, 200),
+    ("cases.case_subject_access", "POST"): (MANAGER, 400),
+    ("cases.family_subject_access", "GET"): (MANAGER, 200),
+    ("cases.family_subject_access", "POST"): (MANAGER, 400),
+    ("cases.subject_access_request", "GET"): (MANAGER, 200),
+    ("cases.subject_access_document", "GET"): (MANAGER, 200),
+    ("cases.subject_access_file", "GET"): (MANAGER, 200),
+    ("cases.subject_access_answered", "POST"): (MANAGER, 400),
+    ("cases.erasure_form", "GET"): (MANAGER, 200),
+    ("cases.request_erasure", "POST"): (MANAGER, 400),
+    ("cases.confirm_erasure", "POST"): (MANAGER, 400),
+    ("cases.withdraw_erasure", "POST"): (MANAGER, 400),
+    ("cases.erasures", "GET"): (MANAGER, 200),
+    ("cases.retention_review", "GET"): (MANAGER, 200),
+    ("cases.anonymise_cases", "POST"): (MANAGER, 400),
+    ("cases.import_page", "GET"): (MANAGER, 200),
+    ("cases.import_template", "GET"): (MANAGER, 200),
+    ("cases.import_upload", "POST"): (MANAGER, 400),
+    ("cases.import_columns", "GET"): (MANAGER, 200),
+    ("cases.import_columns", "POST"): (MANAGER, 400),
+    ("cases.import_preview", "GET"): (MANAGER, 200),
+    ("cases.import_apply", "POST"): (MANAGER, 303),
+    ("cases.import_discard", "POST"): (MANAGER, 303),
 }
 
 
@@ -118,13 +144,15 @@ def records(app):
     partner = referrals.add_partner("Clyde Housing Advice", "accommodation", None, worker)
     referral = referrals.make_referral(case.id, partner.id, None, date(2026, 11, 20), None, worker)
     closure = add_closure(DEFAULT_OFFICE_ID, date(2026, 12, 10), "Staff training", worker)
+    sar = access_requests.log_request(date(2026, 11, 20), "letter", worker, case_id=case.id)
     return {"office_id": DEFAULT_OFFICE_ID, "day_id": closure.id,
             "hours_id": OfficeHours.get(OfficeHours.office == DEFAULT_OFFICE_ID).id,
             "room_id": Room.get(Room.office == DEFAULT_OFFICE_ID).id,"case_id": case.id, "item_id": item.id, "member_id": member.id, "flag_id": flag.id,
             "partner_id": partner.id, "referral_id": referral.id,
             "appointment_id": booked.id, "booking_id": booked.id, "worker_id": worker.id,
             "ticket_id": make_ticket(name="Al").id, "user_id": make_staff("reception").id,
-            "device_id": Device.get(Device.name == "Spare display").id, "case": case, "worker": worker}
+            "device_id": Device.get(Device.name == "Spare display").id, "case": case, "worker": worker, "request_id": sar.id,
+            "import_id": make_caseload_upload(worker).id}
 
 
 def address(endpoint, ids):

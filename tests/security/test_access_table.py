@@ -9,6 +9,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from kiosk.cases import bookings, families, referrals
+from kiosk.cases import access_requests
 from kiosk.cases import services as casework
 from kiosk.dropin import devices
 from kiosk.dropin.models import Room
@@ -17,6 +18,7 @@ from kiosk.offices import services as offices
 from kiosk.offices.models import OfficeHours
 
 from ..factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
+from ..factories import make_caseload_upload
 
 ROLES = ("anonymous", "kiosk", "display", "reception", "keyworker", "manager")
 EVERYONE = frozenset(ROLES)
@@ -128,6 +130,30 @@ RULES = {
     "admin.office_extra_add": MANAGER,
     "admin.office_holiday_open": MANAGER,
     "admin.office_day_remove": MANAGER,
+    # Subject access requests: the register, a person's requests, the document and file, the answer.
+    "cases.subject_access_list": MANAGER,
+    "cases.case_subject_access": MANAGER,
+    "cases.family_subject_access": MANAGER,
+    "cases.subject_access_request": MANAGER,
+    "cases.subject_access_document": MANAGER,
+    "cases.subject_access_file": MANAGER,
+    "cases.subject_access_answered": MANAGER,
+    # Erasure on request (asked for, confirmed by a second manager, or withdrawn) and anonymising at retention's end.
+    "cases.erasure_form": MANAGER,
+    "cases.request_erasure": MANAGER,
+    "cases.confirm_erasure": MANAGER,
+    "cases.withdraw_erasure": MANAGER,
+    "cases.erasures": MANAGER,
+    "cases.retention_review": MANAGER,
+    "cases.anonymise_cases": MANAGER,
+    # Importing a caseload from a CSV file: the page, the template, the upload, its columns and preview, the import.
+    "cases.import_page": MANAGER,
+    "cases.import_template": MANAGER,
+    "cases.import_upload": MANAGER,
+    "cases.import_columns": MANAGER,
+    "cases.import_preview": MANAGER,
+    "cases.import_apply": MANAGER,
+    "cases.import_discard": MANAGER,
 }
 
 
@@ -165,6 +191,8 @@ def world(app):
         "code": lambda: devices.make_link("Screen", "display", None)[1],
     }
     args["booking_id"] = bookings.book(case.id, worker, datetime(2026, 11, 23, 14, 0), worker).id
+    args["request_id"] = access_requests.log_request(date(2026, 11, 20), "letter", worker, case_id=case.id).id
+    args["import_id"] = make_caseload_upload(worker).id
     browsers = {role: app.test_client() for role in ROLES}
     enrol_device("kiosk", browsers["kiosk"])
     enrol_device("display", browsers["display"])

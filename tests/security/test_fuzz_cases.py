@@ -235,6 +235,177 @@ GET_SPECS += [
 ]
 
 
+# --- subject access requests (managers) ---------------------------------------------------------
+
+from kiosk.cases.access_requests import (  # noqa: E402
+    HOW_RECEIVED, REQUEST_STATUSES, SubjectAccessRequest, deadline, log_request,
+)
+
+REQUEST_ID = {"request_id": lambda w: known_or_any(w.ids(SubjectAccessRequest))}
+
+
+def a_subject_access_request(w):
+    """An open request about GTC-0001 (the world has none), for the addresses that name one."""
+    log_request(date(2026, 11, 20), "letter", w.manager, case_id=w.ids(Case)[0])
+
+
+def requests_are_valid(w, response):
+    """Each request is due a calendar month after it came in, on a day gone by, in a status the app knows;
+    answered ones say when; a person has one open request at most."""
+    people = []
+    for r in SubjectAccessRequest.select():
+        assert r.how in HOW_RECEIVED and r.status in REQUEST_STATUSES, r.id
+        assert r.due_on == deadline(r.received_on) and date(2025, 11, 22) <= r.received_on <= date(2026, 11, 23)
+        assert (r.status == "answered") == (r.answered_at is not None), r.id
+        if r.status == "open":
+            people.append((r.case_id, r.family_member_id))
+    assert len(people) == len(set(people)), people
+
+
+def request_fields(w):
+    # Mostly a day the app takes (the last year), so requests are saved as well as refused.
+    taken = st.dates(date(2025, 11, 22), date(2026, 11, 23))
+    received = st.one_of(taken.map(date.isoformat), taken.map(lambda d: d.strftime("%d/%m/%Y")),
+                         day(date(2025, 10, 1), date(2026, 12, 31)))
+    return {"received_on": received, "how": choice(HOW_RECEIVED)}
+
+
+POST_SPECS += [
+    p("cases.case_subject_access", "manager", path=CASE_ID, setup=a_subject_access_request, fields=request_fields,
+      after=requests_are_valid),
+    p("cases.family_subject_access", "manager", path=MEMBER_ID, fields=request_fields, after=requests_are_valid),
+    p("cases.subject_access_answered", "manager", path=REQUEST_ID, setup=a_subject_access_request,
+      fields=lambda w: {"sent": st.sampled_from(["y", "", "yes"])}, after=requests_are_valid),
+]
+
+GET_SPECS += [
+    get("cases.case_subject_access", "manager", path=CASE_ID, setup=a_subject_access_request),
+    get("cases.family_subject_access", "manager", path=MEMBER_ID),
+    get("cases.subject_access_request", "manager", path=REQUEST_ID, setup=a_subject_access_request),
+    get("cases.subject_access_document", "manager", path=REQUEST_ID, setup=a_subject_access_request),
+    get("cases.subject_access_file", "manager", path=REQUEST_ID, setup=a_subject_access_request),
+]
+
+
+# --- erasure on request and anonymising at the end of retention (managers) ----------------------
+
+from datetime import timezone  # noqa: E402
+
+from kiosk.cases.erasure import request_erasure  # noqa: E402
+from kiosk.cases.erasure_models import ERASURE_REASONS, KINDS, RETENTION_ENDED, STATUSES, Erasure  # noqa: E402
+from kiosk.cases.erasure_scrub import ERASED_NAME  # noqa: E402
+from kiosk.cases.services import update_case  # noqa: E402
+
+from ..factories import make_staff  # noqa: E402
+
+
+def erasures_waiting_and_due(w):
+    """Another manager asked for Sam Reid's records (GTC-0002) to be erased, so the world's manager may confirm
+    it; and a case closed in 2019, past its retention period, to anonymise."""
+    request_erasure(Case.get(Case.reference == "GTC-0002").id, "consent_withdrawn", "By letter", make_staff("manager", "meg", "Meg Second"))
+    w.clock.move_to(datetime(2019, 3, 1, 12, 0, tzinfo=timezone.utc))
+    old = make_case(w.keyworker, name="Quentin Blyth", reference="GTC-0003", keyworker=w.keyworker)
+    update_case(old.id, {"status": "closed", "close_outcome": "completed"}, 1, w.keyworker)
+    w.clock.to("mid-session")
+
+
+def erasures_are_valid(w, response):
+    """Each erasure has a reason and state the app knows; one done was confirmed, by a second manager when it was
+    asked for, and its case names nobody; a case has one erasure waiting or done at most."""
+    cases = []
+    for e in Erasure.select():
+        assert e.kind in KINDS and e.status in STATUSES and e.reason in (*ERASURE_REASONS, RETENTION_ENDED), e.id
+        if e.status == "done":
+            assert e.confirmed_at and e.done, e.id
+            assert e.kind == "retention" or e.confirmed_by_id != e.requested_by_id, e.id
+            erased = Case.get_by_id(e.case_number)
+            assert (erased.name, erased.phone, erased.date_of_birth, erased.status) == (ERASED_NAME, None, None,
+                                                                                        "closed"), e.id
+        if e.status != "withdrawn":
+            cases.append(e.case_number)
+    assert len(cases) == len(set(cases)), cases
+
+
+def waiting_case(w):
+    """Mostly the case whose erasure waits, so confirming or withdrawing it gets past the checks."""
+    waiting = [e.case_number for e in Erasure.select().where(Erasure.status == "waiting")]
+    return st.one_of(pick(waiting or [0]).map(str), known_or_any(w.ids(Case)))
+
+
+def decision_fields(w):
+    return {"request": known_or_any(w.ids(Erasure))}
+
+
+POST_SPECS += [
+    p("cases.request_erasure", "manager", path=CASE_ID, setup=erasures_waiting_and_due, after=erasures_are_valid,
+      fields=lambda w: {"reason": choice(ERASURE_REASONS), "details": words(300)}),
+    p("cases.confirm_erasure", "manager", path={"case_id": waiting_case}, setup=erasures_waiting_and_due,
+      fields=decision_fields, after=erasures_are_valid),
+    p("cases.withdraw_erasure", "manager", path={"case_id": waiting_case}, setup=erasures_waiting_and_due,
+      fields=decision_fields, after=erasures_are_valid),
+    p("cases.anonymise_cases", "manager", setup=erasures_waiting_and_due, after=erasures_are_valid,
+      fields=lambda w: {"cases": st.lists(st.one_of(pick(w.ids(Case, Case.reference == "GTC-0003")).map(str),
+                                                    known_or_any(w.ids(Case))), min_size=1, max_size=3)}),
+]
+
+GET_SPECS += [
+    get("cases.erasure_form", "manager", path=CASE_ID, setup=erasures_waiting_and_due),
+]
+
+
+# --- importing a caseload from a CSV file (managers) ---------------------------------------------
+# Files of every kind are fuzzed in tests/cases/test_import_fuzz.py; here, every form around them.
+
+from kiosk.cases.import_rows import COLUMNS  # noqa: E402
+from kiosk.cases.importing import CaseloadImport  # noqa: E402
+
+from ..factories import make_caseload_upload  # noqa: E402
+
+IMPORT_ID = {"import_id": lambda w: known_or_any(w.ids(CaseloadImport))}
+CASELOAD = ("reference,name,date_of_birth,keyworker,plan_areas,family_name,family_relationship,family_link_agreed\r\n"
+            "GTC-0001,Alex Morgan,01/05/1990,,,,,\r\n"
+            ",Ann Lee,31/12/1985,aileen,Accommodation; Health,Jim Lee,Brother,yes\r\n"
+            ",Ann Lee,31/12/1985,aileen,,Mary Lee,Mother,no\r\n"
+            ",Bo Chan,31/02/1985,,,,,\r\n")
+
+
+def a_caseload_upload(w):
+    """A file waiting to be imported: a case already here, a person with two family members, a bad row."""
+    make_caseload_upload(w.manager, CASELOAD)
+
+
+def each_column_once(w, values):
+    """Right values for the columns screen: each of the file's columns chosen once at most, a name among them."""
+    seen = set()
+    for code in sorted(values):
+        if values[code] in seen:
+            values[code] = ""
+        seen.add(values[code] or None)
+    if not values.get("name") and not values.get("surname"):
+        values["name"] = "1" if "1" not in seen else values.get("name", "")
+    return values
+
+
+def imported_cases_are_valid(w, response):
+    outcomes_are_valid(w, response)
+    families_are_valid(w, response)
+
+
+POST_SPECS += [
+    p("cases.import_upload", "manager", fields=lambda w: {"file": st.sampled_from(["", CASELOAD]) | words(200)}),
+    p("cases.import_columns", "manager", path=IMPORT_ID, setup=a_caseload_upload,
+      fields=lambda w: {code: st.sampled_from(["", "", "", "0", "1", "2", "3", "5", "6", "7"]) for code in COLUMNS},
+      complete=each_column_once),
+    p("cases.import_apply", "manager", path=IMPORT_ID, setup=a_caseload_upload, after=imported_cases_are_valid),
+    p("cases.import_discard", "manager", path=IMPORT_ID, setup=a_caseload_upload),
+]
+
+GET_SPECS += [
+    get("cases.import_columns", "manager", path=IMPORT_ID, setup=a_caseload_upload),
+    get("cases.import_preview", "manager", path=IMPORT_ID, setup=a_caseload_upload),
+]
+
+
 # --- the tests -----------------------------------------------------------------------------------
 
 (world, test_every_form_takes_anything_without_a_500_and_saves_nothing_it_refuses,

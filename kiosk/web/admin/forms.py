@@ -15,9 +15,12 @@ ACTIONS = {"": "Any", "view": "View", "create": "Create", "update": "Update", "s
            "change role": "Role change", "switch off staff": "Staff switched off", "switch on staff": "Staff switched on",
            "end sessions": "Sessions ended", "enrol device": "Device enrolled", "revoke device": "Device revoked",
            "change partners": "Partner list changed",
-           "purge": "Retention purge"}
+           "purge": "Retention purge", "subject_access": "Subject access request", "upload caseload": "Caseload upload",
+           "import": "Caseload import", "discard caseload upload": "Caseload upload discarded",
+           "ask to erase": "Erasure asked for", "erase": "Erasure", "withdraw erasure": "Erasure withdrawn",
+           "anonymise": "Anonymised"}
 OBJECT_TYPES = {"": "Any", "Case": "Case", "FamilyMember": "Family record", "StaffUser": "Staff account", "Device": "Device",
-                "Partner": "Partner"}
+                "Partner": "Partner", "CaseloadImport": "Caseload import", "Erasure": "Erasure"}
 
 
 class AuditFilterForm(FlaskForm):
