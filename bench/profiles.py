@@ -44,11 +44,11 @@ PROFILES = {
     "full": {"duration": 10, "warmup": 3, "users": 8, "growth_duration": 6, "growth_warmup": 2,
              "office_duration": 120, "office_warmup": 15, "phases": MAIN, "growth": True,
              "session_tickets": 60, "history_tickets": 10_000, "reports_history": REPORTS_YEAR,
-             "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
+             "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}, "import_rows": 5000},
     "quick": {"duration": 3, "warmup": 2, "users": 8, "growth_duration": 0, "growth_warmup": 0,
               "office_duration": 30, "office_warmup": 10, "phases": MAIN, "growth": False,
               "session_tickets": 60, "history_tickets": 10_000, "reports_history": REPORTS_YEAR,
-              "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}},
+              "office": {"SCREENS": 30, "DISPLAYS": 3, "KIOSKS": 2, "KEYWORKERS": 8}, "import_rows": 1000},
     # For tests/load/test_bench_smoke.py: proves the machinery, measures nothing worth reading.
     "smoke": {"duration": 1, "warmup": 1, "users": 2, "growth_duration": 0, "growth_warmup": 0,
               "office_duration": 4, "office_warmup": 3,

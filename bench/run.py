@@ -282,6 +282,17 @@ class Bench:
                                           for row in rows]})
         return tables
 
+    def caseload_import(self, rows):
+        """A caseload file of `rows` rows previewed and imported (bench/import_bench.py), in a process of its own
+        so that its memory figures are its own."""
+        out = self.workdir / "import.json"
+        subprocess.run([sys.executable, "-m", "bench.import_bench", "--rows", str(rows), "--out", str(out)],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        result = json.loads(out.read_text())
+        log(f"caseload import, {rows:,} rows: preview {result['preview_seconds']} s, import {result['import_seconds']} s "
+            f"({result['cases_created']:,} cases), process peak {result['process_max_rss_mb']} MB")
+        return result
+
     def run(self):
         started = time.monotonic()
         p = self.p
@@ -303,6 +314,7 @@ class Bench:
                 rows.append(self.phase(k, template, manifest, p["duration"], p["warmup"], k))
         office = self.office_day(template, manifest) if p["office"] else None
         growth = self.growth(template, manifest, rows) if p["growth"] else None
+        caseload_import = self.caseload_import(p["import_rows"]) if p.get("import_rows") else None
         all_rows = rows + [r for t in (growth or {}).values() for s in t for r in s["rows"]]
         loadgen = max([r.get("loadgen_cpu_percent") or 0 for r in rows]
                       + [office["loadgen_cpu_percent"] if office else 0])
@@ -325,6 +337,7 @@ class Bench:
             "office_day": office,
             "growth": growth,
             "reports": self.reports["summary"] if self.reports else None,
+            "caseload_import": caseload_import,
             "load_generator": {
                 "max_cpu_percent": loadgen,
                 "not_the_bottleneck": loadgen < 90,
@@ -353,7 +366,7 @@ def main(argv=None):
                                       "or bench/results/soak.json for --soak)")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
     parser.add_argument("--workdir", help="keep databases and logs here instead of a temporary folder")
-    parser.add_argument("--only", help="comma-separated request types (and/or office_day, growth) to run, "
+    parser.add_argument("--only", help="comma-separated request types (and/or office_day, growth, import) to run, "
                                        "for working on one path; hello always runs")
     parser.add_argument("--merge", action="store_true",
                         help="with --only: put the request types run into the existing results (--out) in place "
@@ -375,7 +388,8 @@ def main(argv=None):
     if args.only:
         only = set(args.only.split(","))
         bench.p = {**bench.p, "phases": ["hello"] + [k for k in MAIN if k in only and k != "hello"],
-                   "growth": "growth" in only, "office": bench.p["office"] if "office_day" in only else None}
+                   "growth": "growth" in only, "office": bench.p["office"] if "office_day" in only else None,
+                   "import_rows": bench.p.get("import_rows") if "import" in only else None}
     failed = True
     try:
         if soak:
