@@ -223,6 +223,7 @@ _WORDS = {
     "family_unlinked": ("family client unlinked (their own record kept)",
                         "family clients unlinked (their own records kept)"),
     "audit_rows": ("audit row's detail erased (the row kept)", "audit rows' details erased (the rows kept)"),
+    "uploads_waiting": ("caseload upload not yet imported discarded", "caseload uploads not yet imported discarded"),
 }
 
 

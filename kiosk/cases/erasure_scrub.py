@@ -31,6 +31,7 @@ from .models import (
     TicketLink, TravelHelp,
 )
 from .erasure_models import ERASED_DETAIL
+from .importing import forget_waiting_uploads
 
 ERASED_NAME = "Erased record"
 ERASED_REFERENCE = "ERASED-{}"
@@ -128,6 +129,7 @@ def scrub(case, now=None):
                           .where((AuditEvent.object_type == "Case") & (AuditEvent.object_id == case.id)
                                  & AuditEvent.detail.is_null(False) & (AuditEvent.detail != ERASED_DETAIL))
                           .execute())
+    done["uploads_waiting"] = forget_waiting_uploads()
     live.bump_all()  # queues and desks that showed a linked ticket's name draw it again without
     return done
 

@@ -226,6 +226,13 @@ def forget_stale_uploads():
             .execute())
 
 
+def forget_waiting_uploads():
+    """Remove the files of every upload not yet imported: an erasure does, since any of them may hold the
+    person erased (the manager uploads the file again, and the preview then finds nothing of them here)."""
+    return (CaseloadImport.update(status="expired", content=None, columns=None, preview=None)
+            .where(CaseloadImport.status == "uploaded").execute())
+
+
 def recent_imports(limit=10):
     return list(CaseloadImport.select(CaseloadImport, StaffUser).join(StaffUser, on=CaseloadImport.staff)
                 .order_by(CaseloadImport.id.desc()).limit(limit))

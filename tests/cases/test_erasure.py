@@ -14,6 +14,7 @@ from kiosk.backup import backup, pg_tool
 from kiosk.cases import access_requests, bookings, families, referrals, travel, visits
 from kiosk.cases import services as casework
 from kiosk.cases.erasure_models import ERASED_DETAIL, Erasure
+from kiosk.cases.importing import CaseloadImport
 from kiosk.cases.models import (
     ActionPlanItem, Appointment, Case, ContactEntry, FamilyContact, FamilyMember, PlanRating, Referral, SafetyFlag,
     TicketLink, TravelHelp,
@@ -24,7 +25,7 @@ from kiosk.dropin.queue import move
 from kiosk.reports.report import build_report
 from kiosk.retention import purge
 
-from ..factories import PASSWORD, make_case, make_staff, make_ticket
+from ..factories import PASSWORD, make_case, make_caseload_upload, make_staff, make_ticket
 from ..moments import MID_SESSION
 from ..pages import text
 
@@ -503,3 +504,19 @@ def test_an_older_database_gets_the_erasure_record_and_the_audit_log_s_narrow_do
     ask(meg, person["case"].id)
     assert confirm(ali, person["case"].id).status_code == 303
     assert not [trace for trace in TRACES if trace in everything_stored()]
+
+
+def test_a_caseload_upload_waiting_to_be_imported_is_discarded_with_the_erasure(person, managers):
+    """A file uploaded but not yet imported may hold the person: the erasure takes it too, and the manager
+    who uploaded it is told to upload it again."""
+    meg, ali = managers
+    case = person["case"]
+    waiting = make_caseload_upload(meg.user, f"name,date_of_birth\r\n{NAME},07/03/1988\r\n")
+    ask(meg, case.id)
+    confirm(ali, case.id)
+    upload = CaseloadImport.get_by_id(waiting.id)
+    assert (upload.status, upload.content, upload.preview) == ("expired", None, None)
+    assert "caseload upload not yet imported discarded" in Erasure.get().done
+    assert NAME not in everything_stored()
+    gone = meg.get(f"/cases/import/{waiting.id}")
+    assert gone.status_code in (404, 410) and "upload" in text(gone).lower()
