@@ -15,13 +15,6 @@ def hello():
     return "Hello, World!"
 
 
-@app.route("/204")
-def nothing():
-    """The idle polls' answer with nothing else: waitress closes the connection after every 204
-    (no Content-Length), so this shows what that alone costs next to the keep-alive hello."""
-    return "", 204
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")

@@ -356,9 +356,10 @@ class BenchUser(FastHttpUser):
             self.enrolled(as_who)
 
     def poll_live(self, path, name):
-        """One poll of a live part with the version last seen: the new fragment's text, or None for a 204."""
+        """One poll of a live part with the version last seen: the new fragment's text, or None when the answer
+        was that nothing changed (empty, and htmx told to swap nothing)."""
         with self.client.get(f"{path}?v={self.version}", headers=HX, name=name, catch_response=True) as response:
-            if self.expect(response, 204, 200) and response.status_code == 200:
+            if self.expect(response, 200) and response.headers.get("HX-Reswap") != "none":
                 self.version = page_version(response.text)
                 return response.text
         return None

@@ -14,13 +14,6 @@ class Hello(BenchUser):
         self.client.get("/", name="hello")
 
 
-class Hello204(BenchUser):
-    @task
-    def hello(self):
-        with self.client.get("/204", name="hello 204", catch_response=True) as response:
-            self.expect(response, 204)
-
-
 class _Poll(BenchUser):
     """Polls one live part as fast as it is answered: with the version it last saw, or, `whole`,
     without one, so every answer is the whole fragment (as for a screen catching up)."""
@@ -46,20 +39,20 @@ class _Poll(BenchUser):
             self.expect(response, 200)
 
 
-class DisplayPoll204(_Poll):
-    path, key, as_who = "/display/live", "display poll (204)", "display"
+class DisplayPollIdle(_Poll):
+    path, key, as_who = "/display/live", "display poll (unchanged)", "display"
 
 
-class QueuePoll204(_Poll):
-    path, key, as_who = "/staff/queue/live", "queue poll (204)", "reception"
+class QueuePollIdle(_Poll):
+    path, key, as_who = "/staff/queue/live", "queue poll (unchanged)", "reception"
 
 
-class DeskPoll204(_Poll):
-    path, key, as_who = "/staff/desk/live", "desk poll (204)", "keyworker"
+class DeskPollIdle(_Poll):
+    path, key, as_who = "/staff/desk/live", "desk poll (unchanged)", "keyworker"
 
 
-class TicketPoll204(_Poll):
-    key = "ticket poll (204)"
+class TicketPollIdle(_Poll):
+    key = "ticket poll (unchanged)"
 
     def first_render(self):
         token = random.choice(MANIFEST["waiting_tokens"])

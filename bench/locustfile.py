@@ -20,10 +20,10 @@ imported ones included, so importing them here is what makes them selectable by 
 """
 from bench.locust_office import OfficeDisplay, OfficeKeyworker, OfficeKiosk, OfficeStaffScreen
 from bench.locust_types import (
-    CallNext, DeskFragment, DeskPoll204, DisplayFragment, DisplayPoll204, Hello, Hello204, Kiosk, QueueFragment,
-    QueuePoll204, ReportsPage, TicketPoll204, TicketStatus,
+    CallNext, DeskFragment, DeskPollIdle, DisplayFragment, DisplayPollIdle, Hello, Kiosk, QueueFragment,
+    QueuePollIdle, ReportsPage, TicketPollIdle, TicketStatus,
 )
 
-__all__ = ["CallNext", "DeskFragment", "DeskPoll204", "DisplayFragment", "DisplayPoll204", "Hello", "Hello204",
+__all__ = ["CallNext", "DeskFragment", "DeskPollIdle", "DisplayFragment", "DisplayPollIdle", "Hello",
            "Kiosk", "OfficeDisplay", "OfficeKeyworker", "OfficeKiosk", "OfficeStaffScreen", "QueueFragment",
-           "QueuePoll204", "ReportsPage", "TicketPoll204", "TicketStatus"]
+           "QueuePollIdle", "ReportsPage", "TicketPollIdle", "TicketStatus"]

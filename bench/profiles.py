@@ -18,11 +18,10 @@ OVERRIDES = {
 # key: (locust class, the request that is measured, what the issue calls it, target ratio to hello world)
 PHASES = {
     "hello": ("Hello", "hello", "hello world (baseline)", None),
-    "hello_204": ("Hello204", "hello 204", "hello world's 204 (waitress closes the connection)", None),
-    "queue_poll_204": ("QueuePoll204", "queue poll (204)", "queue poll, nothing changed (204)", 0.8),
-    "display_poll_204": ("DisplayPoll204", "display poll (204)", "display poll, nothing changed (204)", 0.8),
-    "desk_poll_204": ("DeskPoll204", "desk poll (204)", "desk poll, nothing changed (204)", None),
-    "ticket_poll_204": ("TicketPoll204", "ticket poll (204)", "visitor's ticket poll, nothing changed (204)", None),
+    "queue_poll_idle": ("QueuePollIdle", "queue poll (unchanged)", "queue poll, nothing changed", 0.8),
+    "display_poll_idle": ("DisplayPollIdle", "display poll (unchanged)", "display poll, nothing changed", 0.8),
+    "desk_poll_idle": ("DeskPollIdle", "desk poll (unchanged)", "desk poll, nothing changed", None),
+    "ticket_poll_idle": ("TicketPollIdle", "ticket poll (unchanged)", "visitor's ticket poll, nothing changed", None),
     "queue_fragment": ("QueueFragment", "queue poll (whole fragment)", "queue poll, whole fragment", 0.3),
     "desk_fragment": ("DeskFragment", "desk poll (whole fragment)", "desk poll, whole fragment", None),
     "display_fragment": ("DisplayFragment", "display poll (whole fragment)", "display poll, whole fragment", None),
@@ -37,7 +36,7 @@ REPORT_PHASES = {"reports"}
 # The reports phase's history: three offices' drop-ins over `weeks` (85 tickets a session on average:
 # about 40,000 in a year) and `cases` case records opened over the same weeks.
 REPORTS_YEAR = {"weeks": 52, "cases": 2000}
-GROWTH_PHASES = ["queue_poll_204", "display_poll_204", "queue_fragment", "ticket_status", "checkin", "call_next"]
+GROWTH_PHASES = ["queue_poll_idle", "display_poll_idle", "queue_fragment", "ticket_status", "checkin", "call_next"]
 OFFICE_CLASSES = ["OfficeStaffScreen", "OfficeDisplay", "OfficeKiosk", "OfficeKeyworker"]
 
 PROFILES = {
@@ -52,7 +51,7 @@ PROFILES = {
     # For tests/load/test_bench_smoke.py: proves the machinery, measures nothing worth reading.
     "smoke": {"duration": 1, "warmup": 1, "users": 2, "growth_duration": 0, "growth_warmup": 0,
               "office_duration": 4, "office_warmup": 3,
-              "phases": ["hello", "queue_poll_204", "checkin", "reports"], "growth": False,
+              "phases": ["hello", "queue_poll_idle", "checkin", "reports"], "growth": False,
               "session_tickets": 20, "history_tickets": 200,
               "reports_history": {"weeks": 4, "cases": 60, "per_session": (4, 8)},
               "office": {"SCREENS": 3, "DISPLAYS": 1, "KIOSKS": 1, "KEYWORKERS": 2, "KIOSK_EVERY": 2}},

@@ -117,8 +117,8 @@ def readme_table(results):
 # What a poll should cost, as server CPU per request: an idle poll against hello world's, a poll after a change
 # against the same screen's idle poll. (idle key, after-a-change key, at most × its idle poll)
 IDLE_POLL_CPU_TARGET = 1.2
-CHANGED_POLL_TARGETS = [("queue_poll_204", "queue_fragment", 3), ("display_poll_204", "display_fragment", 3),
-                        ("desk_poll_204", "desk_fragment", 5)]
+CHANGED_POLL_TARGETS = [("queue_poll_idle", "queue_fragment", 3), ("display_poll_idle", "display_fragment", 3),
+                        ("desk_poll_idle", "desk_fragment", 5)]
 
 
 def _poll_target_lines(rows, merged=None):
@@ -127,7 +127,7 @@ def _poll_target_lines(rows, merged=None):
     by_key = {row["key"]: row for row in rows}
     hello = by_key.get("hello")
     later = {key: m["hello_cpu_us"] for m in merged or [] for key in m["keys"] if m.get("hello_cpu_us")}
-    idle = [by_key[k] for k in ("queue_poll_204", "display_poll_204", "desk_poll_204", "ticket_poll_204")
+    idle = [by_key[k] for k in ("queue_poll_idle", "display_poll_idle", "desk_poll_idle", "ticket_poll_idle")
             if k in by_key]
     changed = [(by_key[i], by_key[c], most) for i, c, most in CHANGED_POLL_TARGETS if i in by_key and c in by_key]
     lines = []

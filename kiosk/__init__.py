@@ -12,6 +12,7 @@ from . import cli, db, files, i18n, web
 from .dropin.schedule import Schedule
 from .migrations import migrate
 from .people import accounts
+from .web.idle_polls import IdlePolls
 from .web.session_cookie import SessionInterface
 
 csrf = CSRFProtect()
@@ -31,9 +32,6 @@ def create_app(config=None, **overrides):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
 
-    if app.config.get("TRUST_PROXY"):
-        # Behind a reverse proxy that terminates HTTPS: trust its X-Forwarded-* headers (one hop).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -43,6 +41,11 @@ def create_app(config=None, **overrides):
     i18n.init_app(app)
     web.init_app(app)
     cli.register(app)
+    # Screens asking whether anything changed, answered before Flask when nothing has (web/idle_polls.py).
+    app.wsgi_app = IdlePolls(app, app.wsgi_app)
+    if app.config.get("TRUST_PROXY"):
+        # Behind a reverse proxy that terminates HTTPS: trust its X-Forwarded-* headers (one hop).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     if not app.config.get("SKIP_MIGRATE"):
         with app.app_context():

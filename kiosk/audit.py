@@ -87,6 +87,15 @@ def _recorded_today(staff, object_type, detail, today):
     return memo.setdefault((staff.id if staff else None, object_type, detail), set())
 
 
+def shown_today_already(staff_id, ids, detail, object_type="Case"):
+    """Whether this process knows every one of `ids` is recorded today as shown to this person with these
+    words (record_shown's memory; nothing is read): a screen sent them again needs no audit row."""
+    memo = current_app.extensions.get("audit_shown_today", {})
+    if memo.get("day") != schedule().local_today(utcnow()):
+        return not ids
+    return memo.get((staff_id, object_type, detail[:300]), set()).issuperset(ids)
+
+
 def already_recorded(staff, obj, detail):
     """Whether this person has an audit row for this record with these words (to log a repeated view once)."""
     return (AuditEvent.select().where((AuditEvent.staff == staff) & (AuditEvent.object_type == type(obj).__name__)

@@ -21,6 +21,12 @@ def poll_version(response):
     return parse_qs(urlsplit(html.unescape(match.group(1))).query)["v"][0]
 
 
+def unchanged(response):
+    """A poll's answer that nothing changed: empty, htmx told to swap nothing, nothing else done."""
+    return (response.status_code == 200 and response.get_data() == b"" and response.headers.get("HX-Reswap") == "none"
+            and "Set-Cookie" not in response.headers)
+
+
 def start_visit(client):
     """Tap Get a ticket on the kiosk's Welcome: the new visit's request key, which its step forms carry."""
     client.get("/kiosk/")

@@ -186,10 +186,13 @@ def expected_besides(appointments, today, keyworker=None):
     return [(case, why) for case, why in expected_cases(today, keyworker) if case.id not in booked]
 
 
+QUEUE_SHOWN = "shown in the queue"
+
+
 def record_queue_shown(case_ids):
     """Audit the cases the queue put in front of this person. The queue refreshes every few seconds,
     so each case is recorded once a day per person, and a screen with nothing new costs one query."""
-    audit.record_shown(case_ids, "shown in the queue", once_a_day=True)
+    audit.record_shown(case_ids, QUEUE_SHOWN, once_a_day=True)
 
 
 def record_expected_shown(case_ids):

@@ -19,6 +19,7 @@ COOKIE_AGE = 5 * 365 * 24 * 3600
 TOUCH_EVERY = timedelta(minutes=5)
 # Idle polls trust the signed session cookie for this long after a full check.
 RECHECK_EVERY = 300
+RECORD_AGAIN_AFTER = 60
 
 
 def _hash(token):
@@ -93,26 +94,39 @@ def current(kind):
         now = utcnow()
         if device.last_seen_at is None or now - device.last_seen_at > TOUCH_EVERY:
             Device.update(last_seen_at=now).where(Device.id == device.id).execute()
-        session[f"device_{kind}"] = {"id": device.id, "at": now.timestamp(), "office": device.office_id}
+        # Recorded afresh only once it is a little old, so the session cookie (which idle polls are answered by,
+        # web/idle_polls.py) does not change on every full check: the recheck can only come sooner for it.
+        seen = session.get(f"device_{kind}") or {}
+        if (seen.get("id"), seen.get("office")) != (device.id, device.office_id) \
+                or now.timestamp() - seen.get("at", 0) > RECORD_AGAIN_AFTER:
+            session[f"device_{kind}"] = {"id": device.id, "at": now.timestamp(), "office": device.office_id}
         use_office(device.office_id)
     return device
 
 
-def idle_poll_check(kind, office_id):
-    """For an enrolled screen's poll: (the office's queue version, whether this device is still enrolled and
-    unrevoked) in one read; (None, False) without its cookie."""
-    token = request.cookies.get(COOKIES[kind])
+def idle_poll_check(kind, office_id, token=None, memo=None):
+    """For an enrolled screen's poll: (the office's queue version, this device's id if it is still enrolled and
+    unrevoked, else None) in one read; (None, None) without its cookie. `token` is the cookie's, where it was read
+    without a request (web/idle_polls.py), and `memo` that request's (live.version_and)."""
+    token = request.cookies.get(COOKIES[kind]) if token is None else token
     if not token or len(token) > 100:
-        return None, False
+        return None, None
     return live.version_and(f"device-{kind}", office_id, lambda token_hash: Device.select(Device.id).where(
         (Device.token_hash == token_hash) & (Device.kind == kind) & Device.revoked_at.is_null()),
-        token_hash=_hash(token))
+        memo, token_hash=_hash(token))
 
 
 def recently_checked(kind):
     """Whether a full check passed lately (signed session), so an idle poll can skip the lookup."""
-    seen = session.get(f"device_{kind}")
+    office = checked_office(kind, session)
+    if office is not None:
+        use_office(office)
+    return office is not None
+
+
+def checked_office(kind, contents):
+    """The office of the device a full check found lately, by the session's `contents`; else None."""
+    seen = contents.get(f"device_{kind}")
     if bool(seen) and utcnow().timestamp() - seen.get("at", 0) < RECHECK_EVERY:
-        use_office(seen.get("office", DEFAULT_OFFICE_ID))
-        return True
-    return False
+        return seen.get("office", DEFAULT_OFFICE_ID)
+    return None

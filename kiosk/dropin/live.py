@@ -2,7 +2,7 @@
 
 Reception's queue, the keyworker's desk, the wall display and the visitor's ticket page
 refresh themselves every few seconds. Each poll carries the key of what it shows
-(`?v=`); while the key is unchanged the answer is an empty 204 (htmx then swaps
+(`?v=`); while the key is unchanged the answer is empty (see UNCHANGED: htmx then swaps
 nothing), which costs one indexed read. The key is the office's queue version, bumped
 in the same transaction as every change a screen shows, plus the drop-in slot the clock
 is in (a session beginning or a day turning changes screens without any write).
@@ -29,10 +29,11 @@ import secrets
 import time
 from datetime import datetime
 
-from flask import current_app, render_template, request
+from flask import current_app, has_request_context, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from peewee import JOIN, fn
+from itsdangerous import URLSafeTimedSerializer
+from peewee import JOIN
 
 from ..clock import utcnow
 from ..db import database
@@ -106,15 +107,30 @@ def version(office_id=None):
     return (row[0] if row else 0) or 0
 
 
-def version_and(name, office_id, allowed, **values):
-    """(the office's queue version, whether the query `allowed(**values)` finds a row), in one read: an idle
-    poll learns together that nothing changed and that the sign-in or device asking is still good, so a
-    revoked one is refused at its next poll at no cost to the others. Built once per `name`."""
+# Where one request keeps what version_and read: a poll web/idle_polls.py could not answer goes on to Flask,
+# whose endpoint asks the same again.
+CHECKED = "kiosk.version_and"
+
+
+def version_and(name, office_id, allowed, memo=None, **values):
+    """(the office's queue version, the one column the query `allowed(**values)` selects from its row, or None
+    when it finds none), in one read: an idle poll learns together that nothing changed and that the sign-in
+    or device asking is still good, so a revoked one is refused at its next poll at no cost to the others.
+    `allowed` selects a column that is never null. Built once per `name`. `memo` (a dict; the request's own
+    when there is a request) keeps the answer for the rest of the request."""
+    if memo is None and has_request_context():
+        memo = request.environ.setdefault(CHECKED, {})
+    asked = (name, office_id, *sorted(values.items()))
+    if memo is not None and asked in memo:
+        return memo[asked]
     sql, params = prepared(f"queue-version-and-{name}", lambda office, **given: (
-        QueueState.select(QueueState.version, fn.EXISTS(allowed(**given))).where(QueueState.id == office)),
+        QueueState.select(QueueState.version, allowed(**given).limit(1)).where(QueueState.id == office)),
         office=office_id, **values)
     row = database.execute_sql(sql, params).fetchone()
-    return ((row[0] or 0) if row else 0), bool(row and row[1])
+    found = ((row[0] or 0) if row else 0), (row[1] if row else None)
+    if memo is not None:
+        memo[asked] = found
+    return found
 
 
 def ticket_version(token, shown_since):
@@ -145,14 +161,14 @@ def bump_all():
     QueueState.update(version=QueueState.version + 1).execute()
 
 
-def poll_key(now=None, queue_version=None):
+def poll_key(now=None, queue_version=None, office_id=None):
     """What a polling screen compares: the queue's version and which slot the clock is in.
 
     One indexed read (none when the caller has just read the version); the slot part
     changes by itself when a session begins or a day turns, which no write would announce.
     """
     now = now or utcnow()
-    office_id = current_office_id()
+    office_id = office_id or current_office_id()
     queue_version = version(office_id) if queue_version is None else queue_version
     marker, day = _slot_marker(office_id, now)
     return f"{queue_version}-{marker}{_extras_ended(office_id, now, day, queue_version)}"
@@ -192,15 +208,26 @@ def _extras_ended(office_id, now, day, queue_version):
 
 # --- Answering a poll ------------------------------------------------------------------------------
 
+# The answer to a poll whose screen is up to date: empty, and htmx told to swap nothing. A 200, not a
+# 204: waitress closes the connection after every 204 (which carries no length), so each screen would
+# open a new connection every few seconds; an empty 200 says its length and keeps the connection.
+UNCHANGED = ("200 OK", (("Content-Type", "text/plain"), ("Content-Length", "0"), ("HX-Reswap", "none")))
+
+
 def nothing_changed():
-    """The answer to a poll whose screen is up to date: htmx swaps nothing."""
-    return current_app.response_class(status=204)
+    """The answer to a poll whose screen is up to date (see UNCHANGED)."""
+    return current_app.response_class(b"", status=200, headers=UNCHANGED[1])
+
+
+def is_unchanged(response):
+    """Whether a poll's answer was that nothing changed."""
+    return response.status_code == 200 and response.headers.get("HX-Reswap") == "none" and not response.content_length
 
 
 def answer(render, cheap=None, full=None, queue_version=None):
     """The one way a live endpoint answers.
 
-    204 when the poll's key is current and `cheap()` (no database read) allows telling
+    Empty (UNCHANGED) when the poll's key is current and `cheap()` (no database read) allows telling
     so; otherwise `full()` may refuse with a response of its own, and `render(key)`
     makes the fragment. `cheap` goes first: it may say which office the screen is at.
     A caller that has read the queue version already passes it.
@@ -228,19 +255,53 @@ SHARED_FOR_SECONDS = 5
 _CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
 
 
-def shared_render(template, key, context):
+def shared_render(template, key, context, slot=None):
     """One copy per template, office and role (a manager's screen and reception's do not take
-    turns evicting each other's), used while the version holds and for a few seconds at most."""
+    turns evicting each other's), used while the version holds and for a few seconds at most.
+    A screen drawn for one person (the keyworker's desk) names its own `slot`."""
     token = generate_csrf()
     cache = current_app.extensions.setdefault("dropin_shared_fragments", {})
-    slot = (template, current_office_id(), current_user.role)
-    copy = cache.get(slot)
-    now = time.monotonic()
-    if copy is not None and copy[0] == key and now - copy[1] < SHARED_FOR_SECONDS:
-        return copy[2].replace(_CSRF_MARK, token)
+    slot = slot or copy_slot(template, current_office_id(), current_user.role)
+    parts = held_copy(slot, key)
+    if parts is not None:
+        return with_token(parts, token).decode()
     html = render_template(template, version=key, **context())
-    cache[slot] = (key, now, html.replace(token, _CSRF_MARK))
+    cache[slot] = (key, time.monotonic(), html.replace(token, _CSRF_MARK).encode().split(_CSRF_MARK.encode()))
     return html
+
+
+def copy_slot(template, office_id, role, person_id=None):
+    """Where a fragment's copy is kept: by office and role, and for a screen drawn for one person, by person."""
+    return template, office_id, role, person_id
+
+
+def held_copy(slot, key):
+    """The copy kept for `slot` while it is current for poll key `key`, as its UTF-8 bytes in parts around
+    where each screen's CSRF token goes (with_token); else None."""
+    copy = current_app.extensions.get("dropin_shared_fragments", {}).get(slot)
+    if copy is not None and copy[0] == key and time.monotonic() - copy[1] < SHARED_FOR_SECONDS:
+        return copy[2]
+    return None
+
+
+def with_token(parts, token):
+    """A copy's bytes with this screen's CSRF token in it."""
+    return token.encode().join(parts)
+
+
+def csrf_token_of(contents):
+    """The CSRF token Flask-WTF's generate_csrf would give the session holding `contents`, made without a
+    request (web/idle_polls.py); None when the session has no token yet (generate_csrf would add one)."""
+    raw = contents.get("csrf_token")
+    if not raw:
+        return None
+    config = current_app.config
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    serializers = current_app.extensions.setdefault("dropin_csrf_serializers", {})
+    signer = serializers.get(secret)
+    if signer is None:
+        signer = serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+    return signer.dumps(raw)
 
 
 def per_version(name, office_id, compute, queue_version=None, scope=None):

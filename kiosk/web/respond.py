@@ -1,6 +1,7 @@
 """What staff screens answer: an action's message and nudge (htmx) or redirect (a plain form), a form's
 first problem as a 400, and a staff screen's poll."""
 from flask import flash, redirect, render_template, request
+from flask_login import current_user
 from htmx_flask import make_response
 
 from ..dropin import live
@@ -34,12 +35,14 @@ def valid(form):
     return form
 
 
-def staff_poll(template, context, shared=False):
-    """A staff screen's poll (see dropin/live.py): 204 for an unchanged version, else its fragment,
-    rendered from `context()`; `shared` fragments are one copy per version for every screen."""
+def staff_poll(template, context, shared=False, own=False):
+    """A staff screen's poll (see dropin/live.py): nothing (live.UNCHANGED) for an unchanged version, else its fragment,
+    rendered from `context()`; `shared` fragments are one copy per version for every screen of the office and
+    role, and `own` ones (the keyworker's desk) one copy per version for each person's screens."""
     def render(key):
-        if shared:
-            return live.shared_render(template, key, context)
+        if shared or own:
+            slot = live.copy_slot(template, current_office_id(), current_user.role, current_user.id if own else None)
+            return live.shared_render(template, key, context, slot)
         return render_template(template, version=key, **context())
 
     queue_version, still_signed_in = sign_in.idle_poll_check(current_office_id())

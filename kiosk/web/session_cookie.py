@@ -52,13 +52,11 @@ class SessionInterface(SecureCookieSessionInterface):
         header = request.headers.get("Cookie")
         if not header:  # a visitor's phone on the ticket page, which sets no cookie
             return self.session_class()
+        held = self.checked(app, header)
+        if held is not None:
+            return self.session_class(_copy(held))
         name = self.get_cookie_name(app)
-        # One Cookie header always holds the same session cookie, so it is looked up as it came, unparsed.
-        sent = (self._keys(app), name, header)
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        held = self._checked.get(sent)
-        if held is not None and 0 <= int(time.time()) - held[0] <= max_age:
-            return self.session_class(_copy(held[1]))
         value = request.cookies.get(name)
         if not value:
             return self.session_class()
@@ -66,8 +64,18 @@ class SessionInterface(SecureCookieSessionInterface):
             contents, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:  # expired ones too
             return self.session_class()
-        self._keep(sent, int(signed_at.timestamp()), contents)
+        # One Cookie header always holds the same session cookie, so it is kept by the header as it came.
+        self._keep((self._keys(app), name, header), int(signed_at.timestamp()), contents)
         return self.session_class(_copy(contents))
+
+    def checked(self, app, header):
+        """What the session cookie in this Cookie header (unparsed) holds, when that cookie passed its check
+        before and is still within the session's lifetime; else None. The contents kept, not a copy: to read."""
+        held = self._checked.get((self._keys(app), self.get_cookie_name(app), header))
+        if held is None:
+            return None
+        age = int(time.time()) - held[0]
+        return held[1] if 0 <= age <= int(app.permanent_session_lifetime.total_seconds()) else None
 
     def _keep(self, key, signed_at, contents):
         with self._lock:

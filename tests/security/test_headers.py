@@ -9,6 +9,7 @@ from kiosk.web.access import set_device_cookie
 from kiosk.dropin.models import Device
 
 from ..factories import PASSWORD, make_staff, make_ticket
+from ..pages import poll_version, unchanged
 
 REQUIRED_CSP = {"default-src": "'self'", "object-src": "'none'", "base-uri": "'none'", "frame-ancestors": "'none'"}
 HTTPS = {"base_url": "https://localhost"}
@@ -81,10 +82,16 @@ def test_every_page_has_the_security_headers(app, client, bare_client, https):
     responses += [(url, client.get(url, **kw)) for url in urls]
     responses += [
         ("404", client.get("/nowhere", **kw)), ("405", client.get("/logout", **kw)),
-        ("204 poll", client.get(f"/t/{make_ticket().token}/live?v=nothing", **kw)),
+        ("ticket poll", client.get(f"/t/{make_ticket().token}/live?v=nothing", **kw)),
         ("post", client.post("/staff/walk-in", data={"visit_for": "self"}, **kw)),
         ("htmx post", client.post("/staff/walk-in", data={"visit_for": "x"}, headers={"HX-Request": "1"}, **kw)),
     ]
+    ticket = make_ticket()  # polls answered that nothing changed, before Flask (web/idle_polls.py)
+    for page, live in ((f"/t/{ticket.token}", f"/t/{ticket.token}/live"), ("/staff/queue", "/staff/queue/live"),
+                       ("/display/", "/display/live")):
+        answer = client.get(f"{live}?v={poll_version(client.get(page, **kw))}", **kw)
+        assert unchanged(answer), live
+        responses.append((f"unchanged {live}", answer))
     statuses = {response.status_code for _, response in responses}
     assert {200, 302, 303, 400, 403, 404, 405} <= statuses
     for where, response in responses:

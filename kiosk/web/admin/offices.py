@@ -136,8 +136,10 @@ def office(office_id):
 @managers_only
 def office_update(office_id):
     form = valid(OfficeForm())
-    office = services.update_office(office_id, me(), name=form.name.data.strip(), address=(form.address.data or "").strip(),
-                                    phone=form.phone.data or "", public_base_url=form.public_base_url.data or "",
+    # Optional() leaves a field of spaces alone, unvalidated, so each is stripped here.
+    office = services.update_office(office_id, me(), name=form.name.data.strip(),
+                                    address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
+                                    public_base_url=(form.public_base_url.data or "").strip(),
                                     opens_before_minutes=form.opens_before_minutes.data,
                                     public_holidays=form.public_holidays.data)
     flash(f"{office.name}'s details are saved.")

@@ -15,6 +15,7 @@ from ..respond import done, staff_poll, valid
 from .forms import RoomForm
 
 bp = Blueprint("desk", __name__, url_prefix="/staff")
+DESK_FRAGMENT = "desk/_desk.html"
 
 
 def _room_form(**data):
@@ -63,7 +64,7 @@ def desk():
 
 @bp.route("/desk/live")
 def desk_live():
-    return staff_poll("desk/_desk.html", desk_context)
+    return staff_poll(DESK_FRAGMENT, desk_context, own=True)
 
 
 @bp.route("/desk/room", methods=["POST"])

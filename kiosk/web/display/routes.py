@@ -39,13 +39,19 @@ def board_for(key):
     """The board as every display at this office shows it for poll key `key`: made once per key and
     process, then the same copy for each of them. The key already holds everything the board shows
     (the queue's version, the slot the clock is in, the timetable's changes), which is why an unchanged
-    key may be answered 204; so a copy for the same key is as current as a fresh render."""
-    copies = current_app.extensions.setdefault("dropin_board_copies", {})
+    key may be answered that nothing changed; so a copy for the same key is as current as a fresh render."""
     office = current_office_id()
-    held = copies.get(office)
-    if held is None or held[0] != key:
-        held = copies[office] = (key, render_template("display/_board.html", version=key, **board_context()))
-    return held[1]
+    held = board_copy(office, key)
+    if held is None:
+        held = render_template("display/_board.html", version=key, **board_context())
+        current_app.extensions.setdefault("dropin_board_copies", {})[office] = (key, held)
+    return held
+
+
+def board_copy(office_id, key):
+    """The board kept for this office, if it was made for poll key `key`; else None."""
+    held = current_app.extensions.get("dropin_board_copies", {}).get(office_id)
+    return held[1] if held is not None and held[0] == key else None
 
 
 @bp.route("/live", endpoint="live")

@@ -31,6 +31,7 @@ from .forms import (
 )
 
 bp = Blueprint("reception", __name__, url_prefix="/staff")
+QUEUE_FRAGMENT = "reception/_queue.html"
 
 
 def _back():
@@ -81,8 +82,9 @@ def queue_live():
         rendered.update(queue_context())
         return rendered
 
-    response = current_app.make_response(staff_poll("reception/_queue.html", context, shared=True))
-    if response.status_code == 200:  # the fragment: a 204 shows nothing new, and refusals are 302, 401 or 403
+    response = current_app.make_response(staff_poll(QUEUE_FRAGMENT, context, shared=True))
+    # the fragment: an unchanged answer shows nothing new, and refusals are 302, 401 or 403
+    if response.status_code == 200 and not live.is_unchanged(response):
         visits.record_queue_shown(_cases_in_fragment(rendered))
     return response
 
@@ -95,6 +97,11 @@ def _cases_in_fragment(rendered):
     if rendered:
         kept[slot] = rendered["shown_cases"]
     return kept.get(slot, ())
+
+
+def cases_in_copy(office_id, role):
+    """The cases named by the queue's copy kept for this office and role (see _cases_in_fragment)."""
+    return current_app.extensions.get("reception_queue_cases", {}).get((office_id, role), ())
 
 
 AFTER_CLOSE_MESSAGES = {

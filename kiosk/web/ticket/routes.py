@@ -50,7 +50,7 @@ def status(token):
 
 @bp.route("/<token>/live", endpoint="live")
 def live_status(token):
-    """The self-refreshing part of the status page; 204 when nothing has changed, found through
+    """The self-refreshing part of the status page; empty when nothing has changed, found through
     the token itself (one read), so a made-up one is a 404 like any unknown ticket."""
     found = live.ticket_version(token, ticket_pages_since())
     if found is None:

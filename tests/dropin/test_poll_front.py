@@ -1,0 +1,96 @@
+"""Polls answered in front of Flask (kiosk/web/idle_polls.py): a screen that is behind gets the copy made for
+its key with no more than the one check, carrying its own working CSRF token; a desk's copy is its own person's;
+anything unusual in the request goes the whole way."""
+import re
+
+from flask import session
+from flask_wtf.csrf import validate_csrf
+
+from bench.page_readers import csrf_token
+from kiosk.dropin.live import poll_key
+from kiosk.dropin.models import Room
+from kiosk.dropin.queue import call_next, choose_room
+from kiosk.dropin.sessions import working_session
+
+from ..conftest import Auth
+from ..factories import PASSWORD, enrol_device, make_staff, make_ticket
+from ..pages import text, unchanged
+from ..queries import counting_queries
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_a_screen_behind_gets_the_copy_with_one_query_and_a_token_of_its_own_that_works(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    first, second = app.test_client(), app.test_client()
+    for screen in (first, second):
+        user = make_staff("reception")
+        token = csrf_token(screen.get("/login").get_data(as_text=True))
+        assert screen.post("/login", data={"username": user.username, "password": PASSWORD,
+                                           "csrf_token": token}).status_code == 302
+    make_ticket(name="Ann")
+    shown = poll_key()
+    for screen in (first, second):
+        screen.get("/staff/queue")  # the page, which gives the session its CSRF token: its cookie from then on
+        assert unchanged(screen.get(f"/staff/queue/live?v={shown}"))
+    make_ticket(name="Bea")  # a change: both screens are now behind
+
+    assert "Bea" in text(first.get(f"/staff/queue/live?v={shown}"))  # drawn, and kept for its key
+    with counting_queries() as sql:
+        copy = second.get(f"/staff/queue/live?v={shown}")
+    assert len(sql) == 1, sql  # the sign-in and version check: the copy came from memory
+    assert "Bea" in text(copy) and copy.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in copy.headers
+    tokens = set(TOKEN.findall(copy.get_data(as_text=True)))
+    assert len(tokens) == 1
+    with second.session_transaction() as kept:
+        raw = kept["csrf_token"]
+    with app.test_request_context():
+        session["csrf_token"] = raw
+        validate_csrf(tokens.pop())  # raises when the token is not this session's
+
+
+def test_each_keyworker_is_sent_only_their_own_desk(app):
+    desks = {name: app.test_client() for name in ("Ailsa", "Brodie")}
+    workers = {name: Auth(desk).login("keyworker", name=name) for name, desk in desks.items()}
+    for desk in desks.values():
+        desk.get("/staff/desk")  # the page, which gives the session its CSRF token: its cookie from then on
+    make_ticket(name="Zed")
+    choose_room(working_session(), workers["Ailsa"], Room.get().id)
+    call_next(working_session(), workers["Ailsa"])
+    ailsa = text(desks["Ailsa"].get("/staff/desk/live"))
+    brodie = text(desks["Brodie"].get("/staff/desk/live"))
+    with counting_queries() as sql:
+        again = text(desks["Ailsa"].get("/staff/desk/live"))
+    assert len(sql) == 1, sql  # Ailsa's own copy
+    assert again == ailsa and "Zed" in ailsa and ailsa != brodie
+    with counting_queries() as sql:
+        assert text(desks["Brodie"].get("/staff/desk/live")) == brodie
+    assert len(sql) == 1, sql
+
+
+def test_the_board_is_sent_from_its_copy_to_every_display(app):
+    walls = [app.test_client() for _ in range(2)]
+    for n, wall in enumerate(walls):
+        enrol_device("display", wall, f"Wall {n}")
+        wall.get("/display/")  # its full check, once, which the session cookie it carries from then on records
+    shown = poll_key()
+    for wall in walls:
+        assert unchanged(wall.get(f"/display/live?v={shown}"))
+    make_ticket(name="Cat")
+    assert walls[0].get(f"/display/live?v={shown}").status_code == 200
+    with counting_queries() as sql:
+        board = walls[1].get(f"/display/live?v={shown}")
+    assert board.status_code == 200 and poll_key() in board.get_data(as_text=True)
+    assert len(sql) == 1, sql
+    assert "Cat" not in text(board)  # the board shows numbers, never names
+
+
+def test_anything_but_a_plain_poll_goes_the_whole_way(client, auth):
+    auth.login("reception")
+    key = poll_key()
+    assert unchanged(client.get(f"/staff/queue/live?v={key}"))
+    assert client.get(f"/staff/queue/live?v={key}%00").status_code == 400
+    assert client.post(f"/staff/queue/live?v={key}").status_code == 405
+    assert unchanged(client.get(f"/staff/queue/live?v={key}&also=1"))  # answered by Flask, as before
+    stranger = client.application.test_client()  # no cookie: Flask's own refusal, as before
+    assert stranger.get(f"/staff/queue/live?v={key}").headers["HX-Redirect"] == "/login"
