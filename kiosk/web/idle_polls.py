@@ -23,7 +23,7 @@ and never sets a cookie, and its answer carries the headers every response gets.
 """
 import re
 
-from flask import current_app
+from flask import current_app, has_app_context
 from werkzeug.http import parse_cookie
 
 from ..clock import utcnow
@@ -83,8 +83,13 @@ class IdlePolls:
         asked = _POLL_QUERY.fullmatch(environ.get("QUERY_STRING", ""))
         if asked is None or nul_as_sent(environ):
             return None
-        with self.app.app_context():
-            return getattr(self, "_" + SCREENS[endpoint])(environ, endpoint, asked.group(1), token)
+        answer = getattr(self, "_" + SCREENS[endpoint])
+        if has_app_context() and current_app._get_current_object() is self.app:
+            # As Flask does for a request: the app's context already open (a test, a command) is used as it is,
+            # and its database connection is left to it.
+            return answer(environ, endpoint, asked.group(1), token)
+        with self.app.app_context():  # its end gives the database connection back, as after any request
+            return answer(environ, endpoint, asked.group(1), token)
 
     def _staff(self, environ, endpoint, asked, _token):
         """Reception's queue or a keyworker's desk: unchanged, or the copy made for this office and role
