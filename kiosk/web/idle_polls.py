@@ -34,6 +34,7 @@ from .. import audit
 from ..cases import visits
 from ..people import sign_in
 from . import EVERY_RESPONSE, NOT_KEPT, OVER_HTTPS, nul_as_sent
+from .access import login_manager
 from .desk.routes import DESK_FRAGMENT
 from .display.routes import board_copy
 from .reception.routes import QUEUE_FRAGMENT, cases_in_copy
@@ -104,6 +105,8 @@ class IdlePolls:
         key = live.poll_key(queue_version=version, office_id=office)
         if asked == key:
             return self._unchanged(environ, True)
+        if not self._same_browser(environ, contents):
+            return None
         person = int(contents["_user_id"])
         if endpoint == "reception.queue_live":
             slot = live.copy_slot(QUEUE_FRAGMENT, office, role)
@@ -122,7 +125,7 @@ class IdlePolls:
         contents = self._session(environ)
         if contents is None:
             return None
-        office = devices.checked_office("display", contents)
+        office, device_token = devices.checked_office("display", contents), None
         if office is None:  # a signed-in member of staff looking at the board, or a display due its full check
             office = contents.get("office_id", DEFAULT_OFFICE_ID)
             version, allowed = sign_in.idle_poll_check(office, contents, _memo(environ))
@@ -137,7 +140,9 @@ class IdlePolls:
         if asked == key:
             return self._unchanged(environ, True)
         html = board_copy(office, key)
-        return None if html is None else self._fragment(environ, html.encode(), True)
+        if html is None or (device_token is None and not self._same_browser(environ, contents)):
+            return None
+        return self._fragment(environ, html.encode(), True)
 
     def _ticket(self, environ, endpoint, asked, token):
         """A visitor's ticket page: unchanged (its fragment is drawn for the one ticket, by Flask)."""
@@ -147,6 +152,13 @@ class IdlePolls:
             return None
         office, version = found
         return self._unchanged(environ, False) if asked == live.poll_key(now, version, office_id=office) else None
+
+    def _same_browser(self, environ, contents):
+        """Whether the signed-in session comes from the browser it was signed in on, as Flask-Login's strong
+        session protection checks before a fragment is sent the full way (its address and user agent); when
+        not, Flask decides. Asked only before a copy is sent: an unchanged answer shows nothing."""
+        with self.app.request_context(environ):
+            return contents.get("_id") == login_manager._session_identifier_generator()
 
     def _session(self, environ):
         header = environ.get("HTTP_COOKIE")

@@ -94,3 +94,18 @@ def test_anything_but_a_plain_poll_goes_the_whole_way(client, auth):
     assert unchanged(client.get(f"/staff/queue/live?v={key}&also=1"))  # answered by Flask, as before
     stranger = client.application.test_client()  # no cookie: Flask's own refusal, as before
     assert stranger.get(f"/staff/queue/live?v={key}").headers["HX-Redirect"] == "/login"
+
+
+def test_a_session_used_from_another_browser_is_sent_no_copy(app):
+    """Flask-Login's strong protection (address and browser) holds for a copy as for a fresh render."""
+    first, second = app.test_client(), app.test_client()
+    make_ticket(name="Ann")
+    shown = poll_key()
+    for screen in (first, second):
+        Auth(screen).login("reception")
+        screen.get("/staff/queue")
+        assert unchanged(screen.get(f"/staff/queue/live?v={shown}"))  # the cookie it carries from now on
+    make_ticket(name="Bea")
+    assert "Bea" in text(first.get(f"/staff/queue/live?v={shown}"))  # the copy is there to be had
+    elsewhere = second.get(f"/staff/queue/live?v={shown}", headers={"User-Agent": "Another browser"})
+    assert elsewhere.status_code == 401 and "Bea" not in text(elsewhere)
