@@ -219,8 +219,12 @@ def test_anonymise_one_and_several_from_the_retention_list(app, long_closed, man
     assert all(c.reference in listed for c in (first, second, third)) and recent.reference not in listed
     assert "Closed cases past retention (3)" in text(meg.get("/cases/erasures"))
 
-    assert meg.post("/cases/retention", data={"cases": [first.id]}).status_code == 303
-    assert meg.post("/cases/retention", data={"cases": [second.id, third.id, first.id]}).status_code == 303
+    asked = meg.post("/cases/retention", data={"cases": [first.id]})  # a row's button: asked first
+    assert asked.status_code == 200 and "Anonymise 1 closed case?" in text(asked) and first.reference in text(asked)
+    assert Case.get_by_id(first.id).name == "Quentin Blyth" and not Erasure.select().exists()
+    assert meg.post("/cases/retention", data={"cases": [first.id], "confirm": "yes"}).status_code == 303
+    assert meg.post("/cases/retention", data={"cases": [second.id, third.id, first.id],
+                                              "confirm": "yes"}).status_code == 303
     for case in (first, second, third):
         row = Case.get_by_id(case.id)
         assert (row.name, row.phone, row.status, row.close_outcome) == ("Erased record", None, "closed", "completed")
@@ -240,7 +244,7 @@ def test_anonymise_one_and_several_from_the_retention_list(app, long_closed, man
 def test_a_case_not_yet_due_is_not_anonymised_and_nothing_else_is_either(long_closed, managers):
     meg, _ = managers
     first, _, _, recent = long_closed
-    refused = meg.post("/cases/retention", data={"cases": [first.id, recent.id]})
+    refused = meg.post("/cases/retention", data={"cases": [first.id, recent.id], "confirm": "yes"})
     assert refused.status_code == 409 and f"{recent.reference} is not due" in text(refused)
     assert Case.get_by_id(first.id).name == "Quentin Blyth" and not Erasure.select().exists()
     assert meg.post("/cases/retention", data={"cases": ["x"]}).status_code == 400
@@ -251,5 +255,5 @@ def test_anonymising_waits_for_an_erasure_request_already_made(long_closed, mana
     meg, ali = managers
     first = long_closed[0]
     ask(meg, first.id)
-    held = ali.post("/cases/retention", data={"cases": [first.id]})
+    held = ali.post("/cases/retention", data={"cases": [first.id], "confirm": "yes"})
     assert held.status_code == 409 and "waiting for a second manager" in text(held)

@@ -84,6 +84,9 @@ def test_one_manager_asks_another_confirms_and_the_person_is_gone(server, pages)
     screenshot(ali, "erasure-retention")
     assert_no_serious_axe_violations(ali, "the retention list")
     ali.locator("#due tbody tr", has_text=old_reference).get_by_role("button", name="Anonymise").click()
+    expect(ali.locator("#chosen")).to_contain_text(old_reference)  # asked first: it cannot be undone
+    screenshot(ali, "erasure-retention-confirm")
+    ali.get_by_role("button", name="Yes, anonymise").click()
     expect(ali.locator(".flash")).to_contain_text("Anonymised 1 case")
     expect(ali.locator("#due")).to_contain_text("No closed case is past its retention period.")
     with server.app.app_context():

@@ -345,7 +345,8 @@ POST_SPECS += [
       fields=decision_fields, after=erasures_are_valid),
     p("cases.anonymise_cases", "manager", setup=erasures_waiting_and_due, after=erasures_are_valid,
       fields=lambda w: {"cases": st.lists(st.one_of(pick(w.ids(Case, Case.reference == "GTC-0003")).map(str),
-                                                    known_or_any(w.ids(Case))), min_size=1, max_size=3)}),
+                                                    known_or_any(w.ids(Case))), min_size=1, max_size=3),
+                        "confirm": st.sampled_from(["yes", "", "no"])}),
 ]
 
 GET_SPECS += [

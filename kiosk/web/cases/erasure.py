@@ -2,6 +2,7 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ... import audit
 from ...cases import erasure
 from ...cases import services as casework
 from ...cases.erasure_models import KINDS, STATUSES
@@ -129,6 +130,12 @@ def retention_review():
 @managers_only
 def anonymise_cases():
     form = valid(AnonymiseForm())
+    if form.confirm.data != "yes":  # one tap on a row's button only asks: this cannot be undone
+        chosen = set(form.case_ids())
+        due = [case for case in erasure.due_for_anonymising(_years()) if case.id in chosen]
+        audit.record_shown(due, "listed for retention review")
+        return render_template("cases/erasure_retention_confirm.html", chosen=sorted(chosen), due=due,
+                               not_listed=len(chosen) - len(due), form=form, outcomes=CLOSE_OUTCOMES)
     done = erasure.anonymise(form.case_ids(), me(), _years())
     flash(f"Anonymised {len(done)} case{'s' if len(done) != 1 else ''}. The reports' figures are unchanged."
           if done else "Those cases were already anonymised.")

@@ -37,6 +37,8 @@ class ErasureDecisionForm(FlaskForm):
 
 class AnonymiseForm(FlaskForm):
     cases = SelectMultipleField("Cases", validate_choice=False)
+    # "yes" from the confirmation page; anything else shows that page first (anonymising cannot be undone).
+    confirm = HiddenField()
 
     def validate_cases(self, field):
         if not field.data:
