@@ -30,7 +30,6 @@ import time
 from datetime import datetime
 
 from flask import current_app, has_request_context, render_template, request
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from peewee import JOIN
@@ -255,13 +254,12 @@ SHARED_FOR_SECONDS = 5
 _CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
 
 
-def shared_render(template, key, context, slot=None):
-    """One copy per template, office and role (a manager's screen and reception's do not take
-    turns evicting each other's), used while the version holds and for a few seconds at most.
-    A screen drawn for one person (the keyworker's desk) names its own `slot`."""
+def shared_render(template, key, context, slot):
+    """One copy per `slot` (copy_slot: template, office and role, so a manager's screen and reception's do
+    not take turns evicting each other's; and person, for a screen drawn for one), used while the version
+    holds and for a few seconds at most."""
     token = generate_csrf()
     cache = current_app.extensions.setdefault("dropin_shared_fragments", {})
-    slot = slot or copy_slot(template, current_office_id(), current_user.role)
     parts = held_copy(slot, key)
     if parts is not None:
         return with_token(parts, token).decode()

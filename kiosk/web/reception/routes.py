@@ -92,11 +92,10 @@ def queue_live():
 def _cases_in_fragment(rendered):
     """The cases named by the fragment this screen was sent. It may be another screen's render, the copy
     dropin/live.py shares per office and role, so each render's cases are kept for the screens sent it."""
-    kept = current_app.extensions.setdefault("reception_queue_cases", {})
-    slot = (current_office_id(), current_user.role)
     if rendered:
-        kept[slot] = rendered["shown_cases"]
-    return kept.get(slot, ())
+        kept = current_app.extensions.setdefault("reception_queue_cases", {})
+        kept[(current_office_id(), current_user.role)] = rendered["shown_cases"]
+    return cases_in_copy(current_office_id(), current_user.role)
 
 
 def cases_in_copy(office_id, role):
