@@ -4,6 +4,8 @@ Runs in `make test`'s PostgreSQL pass (DATABASE_URL set); the rest of the suite 
 on both databases.
 """
 import multiprocessing
+import os
+import time
 
 import pytest
 
@@ -108,3 +110,93 @@ def test_family_records_from_before_0010_are_upgraded_in_place(app):
         ("Mary Morgan", None), ("Pat Morgan", None)]
     assert TicketLink.get().case_id is None
     FamilyMember.create(name="Rose Duffy", relationship="Mother")  # no case at all
+
+
+# --- Connections kept between requests (kiosk/db.py's KeptPostgresqlDatabase) -------------------------
+
+def _elsewhere():
+    """A connection of the test's own, outside the app's pool, to look at the app's from."""
+    import psycopg2  # noqa: PLC0415 - installed for the PostgreSQL pass only
+    other = psycopg2.connect(os.environ["DATABASE_URL"])
+    other.autocommit = True
+    return other
+
+
+def _last_statement(other, pid):
+    cursor = other.cursor()
+    cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", (pid,))
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _given_back_after(statement):
+    """Run `statement` on a pooled connection and give it back, as a request does; its backend's pid."""
+    database.close()
+    database.execute_sql(statement)
+    pid = database.connection().get_backend_pid()
+    database.close()
+    return pid
+
+
+def test_a_connection_given_back_moments_ago_is_used_again_without_a_ping(app):
+    """On a busy deployment every request takes a connection given back moments ago: no SELECT 1 first."""
+    other = _elsewhere()
+    pid = _given_back_after("SELECT 41 + 1")
+    database.connect()  # as the next request takes it
+    assert database.connection().get_backend_pid() == pid
+    assert _last_statement(other, pid) == "SELECT 41 + 1"  # nothing ran on it since
+    assert database.execute_sql("SELECT 2 + 2").fetchone() == (4,)
+    database.close()
+
+    # One that sat in the pool longer is pinged as it is handed out, as peewee's pool does.
+    kept = database.obj
+    pid = _given_back_after("SELECT 41 + 1")
+    for conn_id in kept._given_back:
+        kept._given_back[conn_id] -= kept.TRUSTED_FOR + 1
+    database.connect()
+    assert database.connection().get_backend_pid() == pid
+    assert _last_statement(other, pid) == "SELECT 1"
+    database.close()
+    other.close()
+
+
+def _drop(other, pid):
+    other.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
+    for _ in range(100):  # the backend is gone once the server no longer lists it
+        if _last_statement(other, pid) is None:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"backend {pid} still running")
+
+
+def test_a_connection_the_server_dropped_in_the_pool_is_replaced_without_an_error(app):
+    """A restart (or an administrator) ends the pooled connections: the next read and the next write each get
+    a new one and succeed, and the dropped ones are not handed out again."""
+    other = _elsewhere()
+    before = QueueState.get_by_id(1).version
+    pid = _given_back_after("SELECT 1 + 1")
+    _drop(other, pid)
+    assert QueueState.get_by_id(1).version == before  # a read: its statement ran again on a new connection
+    assert database.connection().get_backend_pid() != pid
+    database.close()
+
+    pid = _given_back_after("SELECT 1 + 1")
+    _drop(other, pid)
+    with database.atomic():  # a write: its BEGIN found the connection dropped
+        QueueState.update(version=QueueState.version + 1).where(QueueState.id == 1).execute()
+    assert database.connection().get_backend_pid() != pid
+    database.close()
+    assert QueueState.get_by_id(1).version == before + 1
+    assert all(not conn.closed for _, _, conn in database.obj._connections)
+    database.close()
+    other.close()
+
+
+def test_an_error_on_a_live_kept_connection_is_not_run_again(app):
+    """Only a dropped connection's statement runs again: a statement that fails on its own fails once."""
+    from peewee import ProgrammingError
+    _given_back_after("SELECT 1 + 1")
+    with pytest.raises(ProgrammingError):
+        database.execute_sql("SELECT * FROM no_such_table")
+    database.rollback()
+    database.close()
