@@ -193,10 +193,14 @@ def test_a_connection_the_server_dropped_in_the_pool_is_replaced_without_an_erro
 
 
 def test_an_error_on_a_live_kept_connection_is_not_run_again(app):
-    """Only a dropped connection's statement runs again: a statement that fails on its own fails once."""
-    from peewee import ProgrammingError
-    _given_back_after("SELECT 1 + 1")
-    with pytest.raises(ProgrammingError):
-        database.execute_sql("SELECT * FROM no_such_table")
-    database.rollback()
-    database.close()
+    """Only a dropped connection's statement runs again: one that fails on a live connection (here cancelled
+    by its time limit, an OperationalError like a dropped connection's) fails once, on the same connection."""
+    from peewee import OperationalError
+    pid = _given_back_after("SET statement_timeout = 50")  # a session setting: it stays with the connection
+    try:
+        with pytest.raises(OperationalError, match="statement timeout"):
+            database.execute_sql("SELECT pg_sleep(1)")  # run again on a new connection, it would finish
+        assert database.connection().get_backend_pid() == pid  # the connection kept, not swapped for a new one
+    finally:
+        database.execute_sql("SET statement_timeout = 0")
+        database.close()
