@@ -15,6 +15,7 @@ from ..clock import utcnow
 from ..db import database
 from ..dropin import live
 from ..errors import BadInput, NotFound, StaleRecord
+from ..offices.models import works_at
 from ..people.models import CASEWORKERS, StaffUser
 from ..transactions import write_transaction
 from .models import (
@@ -310,6 +311,15 @@ def keyworkers():
     """Staff who can hold a caseload, by name."""
     return list(StaffUser.select().where(StaffUser.active & StaffUser.role.in_(CASEWORKERS))
                 .order_by(StaffUser.display_name))
+
+
+def keyworkers_at(office_id):
+    """Keyworkers who work at the office, by name: whom reception there may hand a visitor to. Only the two
+    columns the queue shows; its screens draw the list after every change."""
+    return live.select_prepared(StaffUser, "keyworkers-at", lambda office: (
+        StaffUser.select(StaffUser.id, StaffUser.display_name)
+        .where(StaffUser.active & StaffUser.role.in_(CASEWORKERS) & works_at(StaffUser.id, office))
+        .order_by(StaffUser.display_name, StaffUser.id)), office=office_id)
 
 
 def keyworker(staff_id):

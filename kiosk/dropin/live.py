@@ -29,7 +29,7 @@ import secrets
 import time
 from datetime import datetime
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, g, has_request_context, render_template, request
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from peewee import JOIN
@@ -241,7 +241,31 @@ def answer(render, cheap=None, full=None, queue_version=None):
     if not trusted:
         # full() may just have said which office the screen is at: its version is read afresh
         key = poll_key()
+    g.answering_key = key  # for per_poll_key, while the fragment is drawn
     return render(key)
+
+
+def per_poll_key(name, compute):
+    """`compute()`, worked out once per office and poll key while a live fragment is drawn for that key (see
+    answer), and the same value for every screen of the office drawn for it: the drop-in session, the rooms.
+    Sound because screens holding the same key show the same thing, which is what lets an unchanged key be
+    answered with nothing. Elsewhere (a whole page, a form) it is worked out afresh. The value is shared
+    between requests: read it, never change it."""
+    key = g.get("answering_key")
+    if key is None:
+        return compute()
+    return _kept(f"dropin_key_{name}", current_office_id(), key, compute)
+
+
+def _kept(name, office_id, stamp, compute):
+    """The value kept for the office under `stamp` in this process, or `compute()`'s, then kept in its place."""
+    cache = current_app.extensions.setdefault(name, {})
+    held = cache.get(office_id)
+    if held is not None and held[0] == stamp:
+        return held[1]
+    value = compute()
+    cache[office_id] = (stamp, value)
+    return value
 
 
 # --- Copies made once per version -------------------------------------------------------------------
@@ -305,12 +329,12 @@ def csrf_token_of(contents):
 def per_version(name, office_id, compute, queue_version=None, scope=None):
     """A value that stays the same until the office's queue changes: worked out once per version
     (and `scope`, e.g. the drop-in session). `queue_version` is the office's version when the
-    caller has just read it, else it is read here."""
-    key = (scope, version(office_id) if queue_version is None else queue_version)
-    cache = current_app.extensions.setdefault(f"dropin_{name}", {})
-    held = cache.get(office_id)
-    if held is not None and held[0] == key:
-        return held[1]
-    value = compute()
-    cache[office_id] = (key, value)
-    return value
+    caller has just read it; else, while a live fragment is drawn, the poll key it is drawn for stands in
+    for the version (it holds it), and otherwise the version is read here."""
+    if queue_version is not None:
+        key = (scope, queue_version)
+    elif g.get("answering_key") is not None and office_id == current_office_id():
+        key = (scope, "poll key", g.answering_key)  # a live fragment being drawn: its key holds the version
+    else:
+        key = (scope, version(office_id))
+    return _kept(f"dropin_{name}", office_id, key, compute)

@@ -11,7 +11,7 @@ from ..cases.visits import record_visit
 from ..clock import utcnow
 from ..db import database
 from ..errors import CheckInClosed, NotFound, Refused, StaleTicket
-from ..offices.models import current_office_id
+from ..offices.models import current_office_id, works_at
 from ..people.models import CASEWORKERS, StaffUser
 from ..transactions import write_transaction
 from . import live
@@ -143,6 +143,13 @@ def _waiting_at_desk_query(session_id, staff_id):
             .order_by(*call_order(staff_id)).limit(DESK_WAITING_SHOWN))
 
 
+def rooms_in_use():
+    """The office's rooms in use, in their order, for the queue's and the desk's room lists. Every screen asks
+    after each change: SQL built once, and read once per poll key for all of them (live.per_poll_key)."""
+    return live.per_poll_key("rooms_in_use", lambda: select_prepared(
+        Room, "rooms-in-use", lambda office: Room.in_use(office), office=current_office_id()))
+
+
 def current_visitor(session, staff):
     """The ticket this worker has called or is seeing, if any."""
     if session is None or session.id is None:
@@ -248,9 +255,9 @@ def hand_to(ticket_id, staff_id, expected_state=None):
         worker = None
         if staff_id:
             worker = StaffUser.get_or_none((StaffUser.id == staff_id) & StaffUser.active
-                                           & StaffUser.role.in_(CASEWORKERS))
+                                           & StaffUser.role.in_(CASEWORKERS) & works_at(StaffUser.id, current_office_id()))
             if worker is None:
-                raise Refused("Choose a keyworker from the list.")
+                raise Refused("Choose a keyworker from the list: a keyworker who works at this office.")
         ticket.requested_staff = worker
         ticket.save(only=[Ticket.requested_staff])
     return ticket, worker

@@ -3,7 +3,7 @@
 A one-office install only ever has the default office and never sees any of this.
 """
 from flask import g, has_app_context, has_request_context, session
-from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TimeField
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TimeField, Value
 
 from ..clock import utcnow
 from ..db import BaseModel
@@ -97,6 +97,15 @@ def current_office_id():
 
 def use_office(office_id):
     g.office_id = office_id
+
+
+def works_at(staff_field, office_id):
+    """A condition on `staff_field` (a member of staff's id): they work at the office, being listed there, or
+    listed nowhere when it is the default office."""
+    listed_here = staff_field.in_(StaffOffice.select(StaffOffice.staff).where(StaffOffice.office == office_id))
+    # Compared in SQL, not here: the same statement serves every office when its SQL is built once (live.prepared).
+    default_and_unlisted = (Value(office_id) == DEFAULT_OFFICE_ID) & staff_field.not_in(StaffOffice.select(StaffOffice.staff))
+    return listed_here | default_and_unlisted
 
 
 def offices_of(user):

@@ -78,15 +78,12 @@ def load(user_id):
     token = session.get("sid")
     if not token:
         return None
-    # Every request of a signed-in screen runs these two, so their SQL is built once.
-    rows = select_prepared(SignIn, "sign-in", _open_sign_in_query, token_hash=_hash(token))
+    # Every request of a signed-in screen runs this: one read of the sign-in and its account, SQL built once.
+    rows = select_prepared(SignIn, "sign-in-and-user", _open_sign_in_query, token_hash=_hash(token))
     if not rows or str(rows[0].user_id) != str(user_id):
         return None
     row = rows[0]
-    users = select_prepared(StaffUser, "staff-user", _active_user_query, user_id=row.user_id)
-    if not users:
-        return None
-    user = users[0]
+    user = row.user
     now = utcnow()
     config = current_app.config
     idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
@@ -127,9 +124,7 @@ def _still_open_query(token_hash, user_id, idle_since, started_since):
 
 
 def _open_sign_in_query(token_hash):
-    return (SignIn.select(SignIn.id, SignIn.user, SignIn.created_at, SignIn.last_seen_at)
-            .where((SignIn.token_hash == token_hash) & SignIn.ended_at.is_null()))
-
-
-def _active_user_query(user_id):
-    return StaffUser.select().where((StaffUser.id == user_id) & StaffUser.active)
+    """The open sign-in with this token, and its account when that is active (no row otherwise)."""
+    return (SignIn.select(SignIn.id, SignIn.user, SignIn.created_at, SignIn.last_seen_at, StaffUser)
+            .join(StaffUser, on=(SignIn.user == StaffUser.id), attr="user")
+            .where((SignIn.token_hash == token_hash) & SignIn.ended_at.is_null() & StaffUser.active))

@@ -12,6 +12,7 @@ from kiosk.dropin.queue import call_next, choose_room
 from kiosk.dropin.live import bump, poll_key
 from kiosk.dropin.schedule import schedule
 from kiosk.dropin.sessions import working_session
+from kiosk.offices.services import rename_room
 from kiosk.people.models import StaffUser
 
 from ..factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
@@ -132,3 +133,39 @@ def test_the_desk_lists_the_first_eight_its_call_next_may_take_and_counts_them_a
     assert f'<span class="count">{waiting}</span>' in page
     assert len(re.findall(r'<li><span class="num">', page)) == 8
     assert f"and {waiting - 8} more." in page
+
+
+def test_desks_drawn_for_the_same_change_read_the_drop_in_and_the_rooms_once(app, client, busy):
+    """After a change every keyworker's desk is drawn again, each for its own person; what they all show alike
+    (today's drop-in, the office's rooms) is read for the first of them only, and read again after the next."""
+    other, manager = app.test_client(), make_staff("manager")
+    colleague = make_staff("keyworker")
+    assert other.post("/login", data={"username": colleague.username, "password": PASSWORD}).status_code == 302
+    make_ticket(name="Newcomer")  # a change: both desks are behind
+    with counting_queries() as first:
+        assert "Newcomer" in client.get("/staff/desk/live?v=stale").get_data(as_text=True)
+    with counting_queries() as second:
+        page = other.get("/staff/desk/live?v=stale").get_data(as_text=True)
+    assert "Newcomer" in page and ">Room 1<" not in page.replace(" ", "")
+
+    def reads(sql, what):
+        return [q for q in sql if {"session": '"drop_in_session" AS "t1" WHERE ((("t1"."site_id" = ?) AND ("t1"."opens_at"',
+                                   "rooms": 'FROM "room" AS "t1" WHERE ("t1"."active"'}[what] in q.replace("%s", "?")]
+    assert reads(first, "session") and reads(first, "rooms"), first
+    assert not reads(second, "session") and not reads(second, "rooms"), second
+    assert len(second) < len(first)
+
+    room = Room.select().where(Room.active).order_by(Room.position).first()
+    rename_room(room.office_id, room.id, "Garden room", manager)  # bumps the queue's version
+    with counting_queries() as after:
+        page = other.get("/staff/desk/live?v=stale").get_data(as_text=True)
+    assert reads(after, "session") and reads(after, "rooms") and "Garden room" in page
+
+
+def test_a_signed_in_screen_reads_its_sign_in_and_account_in_one_statement(client, busy):
+    make_ticket(name="Another")
+    with counting_queries() as sql:
+        assert client.get("/staff/desk/live?v=stale").status_code == 200
+    sign_ins = [q for q in sql if 'FROM "staff_session"' in q and "queue_state" not in q]
+    assert len(sign_ins) == 1 and 'JOIN "staff_user"' in sign_ins[0], sql
+    assert not [q for q in sql if q.lstrip("('").startswith('SELECT "t1"."id", "t1"."username"')], sql

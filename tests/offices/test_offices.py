@@ -165,3 +165,29 @@ def test_taken_off_an_office_ends_their_sign_ins_there(app, offices):
     other.post("/login", data={"username": user.username, "password": PASSWORD})
     set_offices(user, [glasgow, paisley])
     assert other.get("/staff/queue").status_code == 200
+
+
+def test_reception_hands_visitors_only_to_keyworkers_of_its_own_office(app, offices):
+    glasgow, paisley = offices
+    ticket = check_in(kiosk_at(app, paisley), "e")
+    check_in(kiosk_at(app, glasgow), "f")  # someone waiting at each office, so each queue offers its list
+    here = make_staff("keyworker", name="Pat Paisley")
+    set_offices(here, [paisley])
+    away = make_staff("keyworker", name="Gail Glasgow")
+    set_offices(away, [glasgow])
+    unlisted = make_staff("keyworker", name="Una Unlisted")  # no office listed: works at the default one
+    reception = staff_at(app, "reception", paisley)
+    page = text(reception.get("/staff/queue"))
+    assert "Pat Paisley" in page and "Gail Glasgow" not in page and "Una Unlisted" not in page
+    glasgow_page = text(staff_at(app, "reception", glasgow).get("/staff/queue"))
+    assert "Gail Glasgow" in glasgow_page and "Una Unlisted" in glasgow_page and "Pat Paisley" not in glasgow_page
+
+    for elsewhere in (away, unlisted):
+        refused = reception.post(f"/staff/tickets/{ticket.id}", data={"action": "hand", "keyworker": elsewhere.id,
+                                                                       "expected_state": "waiting"})
+        assert refused.status_code in (400, 409) and "works at this office" in text(refused)
+        assert Ticket.get_by_id(ticket.id).requested_staff_id is None
+    handed = reception.post(f"/staff/tickets/{ticket.id}", data={"action": "hand", "keyworker": here.id,
+                                                                  "expected_state": "waiting"})
+    assert handed.status_code in (200, 303) and Ticket.get_by_id(ticket.id).requested_staff_id == here.id
+    assert "For Pat Paisley" in text(reception.get("/staff/queue"))

@@ -5,7 +5,7 @@ from ...cases import visits
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.models import Room
-from ...dropin.queue import call_next, choose_room, current_visitor, desk_room, waiting_at_desk
+from ...dropin.queue import call_next, choose_room, current_visitor, desk_room, rooms_in_use, waiting_at_desk
 from ...dropin.schedule import schedule
 from ...dropin.sessions import today_bounds, working_session
 from ...errors import Refused
@@ -24,14 +24,8 @@ def _room_form(**data):
     return form
 
 
-def _rooms_in_use():
-    """The office's rooms in use, for the desk's room list (posted back through RoomForm). Every desk
-    asks after each change: SQL built once, and no form built just to draw a list."""
-    return live.select_prepared(Room, "rooms-in-use", lambda office: Room.in_use(office), office=current_office_id())
-
-
 def desk_context():
-    dropin = working_session()
+    dropin = live.per_poll_key("working_session", working_session)
     staff = me()
     room = desk_room(dropin, staff)
     current = current_visitor(dropin, staff)
@@ -51,7 +45,7 @@ def desk_context():
         mine = visits.todays_appointments(*today_bounds(), keyworker=staff)
         expected = visits.expected_besides(mine, schedule().local_today(now), keyworker=staff)
         visits.record_expected_shown(visits.cases_named([], {}, mine, expected))
-    return {"dropin": dropin, "room": room, "rooms": _rooms_in_use(),
+    return {"dropin": dropin, "room": room, "rooms": rooms_in_use(),
             "current": current, "link": link, "summary": summary, "queue": queue, "waiting_count": waiting_count, "now": now,
             "my_appointments": mine, "expected": expected}
 

@@ -15,7 +15,7 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 
 
 def board_context():
-    dropin = working_session()
+    dropin = live.per_poll_key("working_session", working_session)
     # Why the drop-in closed early, or why the office is closed today: the room is told, never who.
     notice = dropin.closed_reason if dropin is not None else why_closed()
     return {"dropin": dropin, "ended": dropin is not None and utcnow() >= dropin.ends_at, "notice": notice,

@@ -8,13 +8,14 @@ from flask_login import current_user
 
 from ...cases import visits
 from ...cases.families import search_family
-from ...cases.services import keyworkers, search_cases
+from ...cases.services import keyworkers_at, search_cases
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.estimates import counters, expected_after_close
-from ...dropin.models import AFTER_CLOSE, Room
+from ...dropin.models import AFTER_CLOSE
 from ...dropin.queue import (
-    check_in, decide_after_close, desk_room, hand_to, move, session_tickets, set_priority, ticket_by_id, waiting,
+    check_in, decide_after_close, desk_room, hand_to, move, rooms_in_use, session_tickets, set_priority, ticket_by_id,
+    waiting,
 )
 from ...dropin.schedule import schedule
 from ...dropin.sessions import (
@@ -45,7 +46,7 @@ def home():
 
 
 def queue_context():
-    dropin = working_session()
+    dropin = live.per_poll_key("working_session", working_session)
     tickets = session_tickets(dropin)
     annotations, alerts = visits.queue_annotations(tickets)
     day_start, day_end = today_bounds()
@@ -57,10 +58,10 @@ def queue_context():
         "shown_cases": visits.cases_named(tickets, annotations, appointments, expected),
         "open_appointments": [a for a in appointments if a.status == "booked"],
         "dropin": dropin, "waiting": waiting(dropin), "now": now, "late": expected_after_close(dropin, now),
-        "ended": dropin is not None and now >= dropin.ends_at, "keyworkers": keyworkers(),
+        "ended": dropin is not None and now >= dropin.ends_at, "keyworkers": keyworkers_at(current_office_id()),
         "with_staff": [t for t in tickets if t.state in ("called", "in_progress")],
         "finished": [t for t in tickets if not t.is_active],
-        "counters": counters(dropin, tickets), "rooms": list(Room.in_use()),
+        "counters": counters(dropin, tickets), "rooms": rooms_in_use(),
         "closed_today": why_closed(now) if dropin is None else None,
     }
 
