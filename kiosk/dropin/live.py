@@ -241,8 +241,11 @@ def answer(render, cheap=None, full=None, queue_version=None):
     if not trusted:
         # full() may just have said which office the screen is at: its version is read afresh
         key = poll_key()
-    g.answering_key = key  # for per_poll_key, while the fragment is drawn
-    return render(key)
+    g.answering_key = key  # for per_poll_key, while the fragment is drawn and no longer
+    try:
+        return render(key)
+    finally:
+        g.pop("answering_key", None)
 
 
 def per_poll_key(name, compute):
