@@ -43,3 +43,21 @@ def session_cookie(client):
     payload = cookie.value.lstrip(".").split(".")[0]
     raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     return (zlib.decompress(raw) if cookie.value.startswith(".") else raw).decode()
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def assert_own_csrf_token(app, client, response):
+    """The fragment carries one CSRF token, and it is this browser's own: a copy drawn for another screen
+    had its token put in for this one."""
+    from flask import session  # noqa: PLC0415
+    from flask_wtf.csrf import validate_csrf  # noqa: PLC0415
+
+    tokens = set(CSRF_FIELD.findall(response.get_data(as_text=True)))
+    assert len(tokens) == 1, tokens
+    with client.session_transaction() as kept:
+        raw = kept["csrf_token"]
+    with app.test_request_context():
+        session["csrf_token"] = raw
+        validate_csrf(tokens.pop())  # raises when the token is not this session's

@@ -18,7 +18,8 @@ To add a polled screen:
   3. make every write it shows call `bump()` inside its write transaction.
 
 The caches here are all per process and all keyed by the version, so a change made by
-another process (gunicorn's workers) is seen at the next poll.
+another process (gunicorn's workers) is seen at the next poll; the copies of the queue and the
+board are also shared between processes through Redis when there is one (shared_copies.py).
 
 Around an idle poll the web layer keeps its own share small: the signed session cookie is
 checked once per cookie and an unchanged session sets none (web/session_cookie.py), the rate
@@ -28,6 +29,7 @@ and the NUL check reads the request as it came, decoding nothing (web/__init__.p
 import secrets
 import time
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app, g, has_request_context, render_template, request
 from flask_wtf.csrf import generate_csrf
@@ -38,6 +40,7 @@ from ..clock import utcnow
 from ..db import database
 from ..offices.models import current_office_id
 from ..offices.timetable import timetable
+from . import shared_copies
 from .models import DropInSession, QueueState, Ticket
 from .schedule import schedule
 
@@ -276,22 +279,36 @@ def _kept(name, office_id, stamp, compute):
 # After each change every reception screen asks for the same queue fragment within one poll.
 # It is rendered once per queue version (and office and role), and the other screens get that
 # copy with their own CSRF token in it. The minutes waited tick on in the browser (staff.js),
-# so a copy is used for a few seconds only.
+# so a copy is used for a few seconds only. Copies for every screen of an office and role are
+# also shared with the deployment's other processes (dropin/shared_copies.py), so each is drawn
+# once per change however many workers serve the office.
 SHARED_FOR_SECONDS = 5
 _CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
 
 
-def shared_render(template, key, context, slot):
+class Copy(NamedTuple):
+    key: str  # the poll key it was drawn for
+    made: float  # time.monotonic() when it was drawn
+    parts: list  # its UTF-8 bytes in parts around where each screen's CSRF token goes (with_token)
+    kept: object  # what the fragment's route keeps with it (`keep`): the queue, the cases it names
+
+
+def shared_render(template, key, context, slot, keep=None):
     """One copy per `slot` (copy_slot: template, office and role, so a manager's screen and reception's do
     not take turns evicting each other's; and person, for a screen drawn for one), used while the version
-    holds and for a few seconds at most."""
+    holds and for a few seconds at most. `keep(context)` says what to keep with the copy (JSON values); the
+    copy this screen was sent is `g.fragment_copy` afterwards."""
     token = generate_csrf()
-    cache = current_app.extensions.setdefault("dropin_shared_fragments", {})
-    parts = held_copy(slot, key)
-    if parts is not None:
-        return with_token(parts, token).decode()
-    html = render_template(template, version=key, **context())
-    cache[slot] = (key, time.monotonic(), html.replace(token, _CSRF_MARK).encode().split(_CSRF_MARK.encode()))
+    copy = held_copy(slot, key) or _from_other_process(slot, key)
+    if copy is not None:
+        g.fragment_copy = copy
+        return with_token(copy.parts, token).decode()
+    values = context()
+    html = render_template(template, version=key, **values)
+    parts = html.replace(token, _CSRF_MARK).encode().split(_CSRF_MARK.encode())
+    copy = g.fragment_copy = _hold(slot, Copy(key, time.monotonic(), parts, keep(values) if keep else None))
+    if _deployment_wide(slot):
+        shared_copies.share(slot, key, parts, copy.kept, SHARED_FOR_SECONDS)
     return html
 
 
@@ -301,12 +318,35 @@ def copy_slot(template, office_id, role, person_id=None):
 
 
 def held_copy(slot, key):
-    """The copy kept for `slot` while it is current for poll key `key`, as its UTF-8 bytes in parts around
-    where each screen's CSRF token goes (with_token); else None."""
+    """The Copy this process holds for `slot` while it is current for poll key `key`; else None."""
     copy = current_app.extensions.get("dropin_shared_fragments", {}).get(slot)
-    if copy is not None and copy[0] == key and time.monotonic() - copy[1] < SHARED_FOR_SECONDS:
-        return copy[2]
+    if copy is not None and copy.key == key and time.monotonic() - copy.made < SHARED_FOR_SECONDS:
+        return copy
     return None
+
+
+def _hold(slot, copy):
+    current_app.extensions.setdefault("dropin_shared_fragments", {})[slot] = copy
+    return copy
+
+
+def _deployment_wide(slot):
+    """Whether a slot's copy goes to the other processes: one for every screen of an office and role does;
+    one drawn for a person is asked for by that person's screen alone."""
+    return slot[3] is None
+
+
+def _from_other_process(slot, key):
+    """The copy another process drew for `slot` and `key` (dropin/shared_copies.py), held here from now on."""
+    if not _deployment_wide(slot):
+        return None
+    found = shared_copies.fetch(slot, key)
+    if found is None:
+        return None
+    age, parts, kept = found
+    if age >= SHARED_FOR_SECONDS:
+        return None
+    return _hold(slot, Copy(key, time.monotonic() - age, parts, kept))
 
 
 def with_token(parts, token):

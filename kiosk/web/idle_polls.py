@@ -37,7 +37,7 @@ from . import EVERY_RESPONSE, NOT_KEPT, OVER_HTTPS, nul_as_sent
 from .access import login_manager
 from .desk.routes import DESK_FRAGMENT
 from .display.routes import board_copy
-from .reception.routes import QUEUE_FRAGMENT, cases_in_copy
+from .reception.routes import QUEUE_FRAGMENT
 
 # A poll's own query string: the key it holds (none when a screen catches up), and on a visitor's ticket page
 # the language chosen.
@@ -109,16 +109,16 @@ class IdlePolls:
             return None
         person = int(contents["_user_id"])
         if endpoint == "reception.queue_live":
-            slot = live.copy_slot(QUEUE_FRAGMENT, office, role)
+            copy = live.held_copy(live.copy_slot(QUEUE_FRAGMENT, office, role), key)
             # The cases the copy names are audited as shown to this person once a day: here only when they are.
-            if not audit.shown_today_already(person, cases_in_copy(office, role), visits.QUEUE_SHOWN):
+            if copy is not None and not audit.shown_today_already(person, copy.kept, visits.QUEUE_SHOWN):
                 return None
         else:
-            slot = live.copy_slot(DESK_FRAGMENT, office, role, person)
-        html, csrf = live.held_copy(slot, key), live.csrf_token_of(contents)
-        if html is None or csrf is None:
+            copy = live.held_copy(live.copy_slot(DESK_FRAGMENT, office, role, person), key)
+        csrf = live.csrf_token_of(contents)
+        if copy is None or csrf is None:
             return None
-        return self._fragment(environ, live.with_token(html, csrf), True)
+        return self._fragment(environ, live.with_token(copy.parts, csrf), True)
 
     def _display(self, environ, endpoint, asked, token):
         """A wall display (or staff looking at the board): unchanged, or the board's copy for this key."""

@@ -35,14 +35,15 @@ def valid(form):
     return form
 
 
-def staff_poll(template, context, shared=False, own=False):
+def staff_poll(template, context, shared=False, own=False, keep=None):
     """A staff screen's poll (see dropin/live.py): nothing (live.UNCHANGED) for an unchanged version, else its fragment,
     rendered from `context()`; `shared` fragments are one copy per version for every screen of the office and
-    role, and `own` ones (the keyworker's desk) one copy per version for each person's screens."""
+    role, and `own` ones (the keyworker's desk) one copy per version for each person's screens; `keep(context)`
+    is kept with a copy (live.shared_render)."""
     def render(key):
         if shared or own:
             slot = live.copy_slot(template, current_office_id(), current_user.role, current_user.id if own else None)
-            return live.shared_render(template, key, context, slot)
+            return live.shared_render(template, key, context, slot, keep)
         return render_template(template, version=key, **context())
 
     queue_version, still_signed_in = sign_in.idle_poll_check(current_office_id())

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ... import speech as read_aloud
 from ...clock import utcnow
-from ...dropin import devices, live
+from ...dropin import devices, live, shared_copies
 from ...dropin.queue import board
 from ...dropin.sessions import why_closed, working_session
 from ...offices.models import current_office_id
@@ -12,6 +12,9 @@ from ...people import sign_in
 from ..access import device_required
 
 bp = Blueprint("display", __name__, url_prefix="/display")
+BOARD_FRAGMENT = "display/_board.html"
+# How long another process may take a board drawn here (the key it was drawn for keeps it current).
+BOARD_SHARED_SECONDS = 60
 
 
 def board_context():
@@ -36,14 +39,21 @@ def _not_a_display():
 
 
 def board_for(key):
-    """The board as every display at this office shows it for poll key `key`: made once per key and
-    process, then the same copy for each of them. The key already holds everything the board shows
-    (the queue's version, the slot the clock is in, the timetable's changes), which is why an unchanged
+    """The board as every display at this office shows it for poll key `key`: made once per key, by whichever
+    process of the deployment is asked first (the others take its copy through Redis when there is one:
+    dropin/shared_copies.py), then the same copy for each of them. The key already holds everything the board
+    shows (the queue's version, the slot the clock is in, the timetable's changes), which is why an unchanged
     key may be answered that nothing changed; so a copy for the same key is as current as a fresh render."""
     office = current_office_id()
     held = board_copy(office, key)
     if held is None:
-        held = render_template("display/_board.html", version=key, **board_context())
+        slot = (BOARD_FRAGMENT, office)
+        found = shared_copies.fetch(slot, key)
+        if found is not None and len(found[1]) == 1:
+            held = found[1][0].decode()
+        else:
+            held = render_template(BOARD_FRAGMENT, version=key, **board_context())
+            shared_copies.share(slot, key, [held.encode()], None, BOARD_SHARED_SECONDS)
         current_app.extensions.setdefault("dropin_board_copies", {})[office] = (key, held)
     return held
 

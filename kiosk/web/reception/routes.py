@@ -3,7 +3,7 @@ and the office switch for staff at several offices. Views are thin: forms in, se
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...cases import visits
@@ -77,31 +77,17 @@ def queue():
 
 @bp.route("/queue/live")
 def queue_live():
-    rendered = {}
-
-    def context():
-        rendered.update(queue_context())
-        return rendered
-
-    response = current_app.make_response(staff_poll(QUEUE_FRAGMENT, context, shared=True))
+    response = current_app.make_response(staff_poll(QUEUE_FRAGMENT, queue_context, shared=True, keep=cases_kept))
     # the fragment: an unchanged answer shows nothing new, and refusals are 302, 401 or 403
     if response.status_code == 200 and not live.is_unchanged(response):
-        visits.record_queue_shown(_cases_in_fragment(rendered))
+        visits.record_queue_shown(g.fragment_copy.kept)
     return response
 
 
-def _cases_in_fragment(rendered):
-    """The cases named by the fragment this screen was sent. It may be another screen's render, the copy
-    dropin/live.py shares per office and role, so each render's cases are kept for the screens sent it."""
-    if rendered:
-        kept = current_app.extensions.setdefault("reception_queue_cases", {})
-        kept[(current_office_id(), current_user.role)] = rendered["shown_cases"]
-    return cases_in_copy(current_office_id(), current_user.role)
-
-
-def cases_in_copy(office_id, role):
-    """The cases named by the queue's copy kept for this office and role (see _cases_in_fragment)."""
-    return current_app.extensions.get("reception_queue_cases", {}).get((office_id, role), ())
+def cases_kept(context):
+    """What the queue's copy keeps with it (live.shared_render): the cases it names, audited as shown to each
+    screen's person it is sent to, whichever screen or process drew it."""
+    return list(context["shown_cases"])
 
 
 AFTER_CLOSE_MESSAGES = {
