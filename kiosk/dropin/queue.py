@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from peewee import JOIN, SQL, Case, IntegrityError, fn
 
+from ..cases.models import TicketLink
 from ..cases.visits import record_visit
 from ..clock import utcnow
 from ..db import database
@@ -156,6 +157,21 @@ def current_visitor(session, staff):
         return None
     mine = select_prepared(Ticket, "current-visitor", _current_visitor_query, session_id=session.id, staff_id=staff.id)
     return mine[0] if mine else None
+
+
+def current_visitor_and_link(session, staff):
+    """(the ticket this worker has called or is seeing, or None; the case or family record it is linked to, as
+    cases.visits.link_of gives it, or None) in one read: every keyworker's desk asks after each change."""
+    if session is None or session.id is None:
+        return None, None
+    rows = select_prepared(Ticket, "current-visitor-and-link", lambda session_id, staff_id: (
+        _current_visitor_query(session_id, staff_id).select_extend(*TicketLink._meta.sorted_fields)
+        .join(TicketLink, JOIN.LEFT_OUTER, on=(TicketLink.ticket == Ticket.id), attr="desk_link")),
+        session_id=session.id, staff_id=staff.id)
+    if not rows:
+        return None, None
+    link = getattr(rows[0], "desk_link", None)
+    return rows[0], (link if link is not None and link.id is not None else None)
 
 
 def _current_visitor_query(session_id, staff_id):

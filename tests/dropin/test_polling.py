@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from kiosk.audit import AuditEvent
-from kiosk.cases import bookings
+from kiosk.cases import bookings, visits
 from kiosk.clock import utcnow
 from kiosk.dropin.models import Room, Ticket
 from kiosk.dropin.queue import call_next, choose_room
@@ -169,3 +169,22 @@ def test_a_signed_in_screen_reads_its_sign_in_and_account_in_one_statement(clien
     sign_ins = [q for q in sql if 'FROM "staff_session"' in q and "queue_state" not in q]
     assert len(sign_ins) == 1 and 'JOIN "staff_user"' in sign_ins[0], sql
     assert not [q for q in sql if q.lstrip("('").startswith('SELECT "t1"."id", "t1"."username"')], sql
+
+
+def test_the_desk_reads_its_visitor_and_what_they_are_linked_to_in_one_statement(client, busy):
+    """Every desk is drawn again after each change: the ticket the keyworker is with and the case it is linked to
+    come in one read, and the desk still shows the case; a ticket linked to nothing shows no case."""
+    worker = StaffUser.get(StaffUser.role == "keyworker")
+    current = Ticket.get(Ticket.state == "called")
+    with counting_queries() as unlinked:
+        page = client.get("/staff/desk/live?v=stale").get_data(as_text=True)
+    assert f">{current.number}<" in page.replace(" ", "") and "/cases/" not in page
+    case = make_case(name="Morgan Linked", keyworker=worker.id)
+    visits.link_ticket(current.id, case.id, worker)  # a change: the desk is drawn again
+    with counting_queries() as linked:
+        page = client.get("/staff/desk/live?v=stale").get_data(as_text=True)
+    assert case.reference in page
+    visitor_reads = [q for q in linked if 'FROM "ticket" AS "t1"' in q and '"called_by_id"' in q.split("WHERE")[-1]]
+    assert len(visitor_reads) == 1 and 'JOIN "ticket_link"' in visitor_reads[0], linked
+    assert not [q for q in linked if q.lstrip("('").startswith('SELECT "t1"."id", "t1"."ticket_id"')], linked
+    assert len([q for q in unlinked if '"called_by_id"' in q]) == 1, unlinked

@@ -5,7 +5,7 @@ from ...cases import visits
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.models import Room
-from ...dropin.queue import call_next, choose_room, current_visitor, desk_room, rooms_in_use, waiting_at_desk
+from ...dropin.queue import call_next, choose_room, current_visitor_and_link, desk_room, rooms_in_use, waiting_at_desk
 from ...dropin.schedule import schedule
 from ...dropin.sessions import today_bounds, working_session
 from ...errors import Refused
@@ -28,8 +28,7 @@ def desk_context():
     dropin = live.per_poll_key("working_session", working_session)
     staff = me()
     room = desk_room(dropin, staff)
-    current = current_visitor(dropin, staff)
-    link = visits.link_of(current)
+    current, link = current_visitor_and_link(dropin, staff)
     summary = None
     # A family visitor's ticket shows who they are, never the case's plan or contact log.
     if link is not None and link.case_id and staff.sees_casework:
