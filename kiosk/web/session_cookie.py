@@ -11,14 +11,17 @@ saves redoing the cryptography.
 """
 import threading
 import time
+from collections import OrderedDict
 
 from flask import has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
-# Distinct cookies whose checked contents are kept, the oldest going first: an office's screens poll
-# with a few dozen, and one that drops out is only checked afresh.
-KEPT = 1024
+# Distinct cookies whose checked contents are kept, the one least recently used going first: an office's
+# screens poll with a few dozen, twenty offices' with several hundred, and one that drops out is only
+# checked afresh. Cookies sent once or twice (a kiosk's, which changes at every step of a check-in) go
+# before those a screen sends every two seconds.
+KEPT = 4096
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -26,7 +29,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def __init__(self):
         self._serializers = {}
-        self._checked = {}  # (keys, cookie name, Cookie header) -> (signed at, contents), oldest first
+        # (keys, cookie name, Cookie header) -> (signed at, contents), the least recently used first
+        self._checked = OrderedDict()
         self._lock = threading.Lock()
 
     def get_cookie_secure(self, app):
@@ -71,17 +75,22 @@ class SessionInterface(SecureCookieSessionInterface):
     def checked(self, app, header):
         """What the session cookie in this Cookie header (unparsed) holds, when that cookie passed its check
         before and is still within the session's lifetime; else None. The contents kept, not a copy: to read."""
-        held = self._checked.get((self._keys(app), self.get_cookie_name(app), header))
+        key = (self._keys(app), self.get_cookie_name(app), header)
+        held = self._checked.get(key)
         if held is None:
             return None
+        with self._lock:
+            if key in self._checked:
+                self._checked.move_to_end(key)
         age = int(time.time()) - held[0]
         return held[1] if 0 <= age <= int(app.permanent_session_lifetime.total_seconds()) else None
 
     def _keep(self, key, signed_at, contents):
         with self._lock:
             self._checked[key] = (signed_at, contents)
+            self._checked.move_to_end(key)
             while len(self._checked) > KEPT:
-                del self._checked[next(iter(self._checked))]
+                self._checked.popitem(last=False)
 
     def save_session(self, app, session, response):
         """A request that changed nothing in the session (every poll) sets no cookie, and skips working

@@ -6,10 +6,11 @@ from kiosk.dropin.live import poll_key
 from kiosk.dropin.models import Room
 from kiosk.dropin.queue import call_next, choose_room
 from kiosk.dropin.sessions import working_session
+from kiosk.web import session_cookie
 
 from ..conftest import Auth
 from ..factories import PASSWORD, enrol_device, make_staff, make_ticket
-from ..pages import assert_own_csrf_token, text, unchanged
+from ..pages import assert_own_csrf_token, start_visit, text, unchanged
 from ..queries import counting_queries
 
 
@@ -96,3 +97,32 @@ def test_a_session_used_from_another_browser_is_sent_no_copy(app):
     assert "Bea" in text(first.get(f"/staff/queue/live?v={shown}"))  # the copy is there to be had
     elsewhere = second.get(f"/staff/queue/live?v={shown}", headers={"User-Agent": "Another browser"})
     assert elsewhere.status_code == 401 and "Bea" not in text(elsewhere)
+
+
+def test_a_polling_screen_is_still_answered_in_front_while_kiosk_cookies_come_and_go(make_app, monkeypatch):
+    """A kiosk's cookie changes at every step of a check-in, and each new one is checked and kept. The cookies
+    screens send every two seconds must not be pushed out by them: the least recently used go first."""
+    monkeypatch.setattr(session_cookie, "KEPT", 6)
+    app = make_app(WTF_CSRF_ENABLED=True)
+    screens = []
+    for _ in range(2):
+        screen = app.test_client()
+        user = make_staff("reception")
+        token = csrf_token(screen.get("/login").get_data(as_text=True))
+        assert screen.post("/login", data={"username": user.username, "password": PASSWORD,
+                                           "csrf_token": token}).status_code == 302
+        screen.get("/staff/queue")  # the page gives the session its CSRF token: its cookie from then on
+        assert unchanged(screen.get(f"/staff/queue/live?v={poll_key()}"))  # that cookie checked, and kept
+        screens.append(screen)
+    watched, drawing = screens
+    kiosk = app.test_client()
+    enrol_device("kiosk", kiosk)
+    for round_ in range(6):  # check-ins begun on the kiosk, and the queue changing, while the screens poll
+        start_visit(kiosk)
+        shown = poll_key()
+        make_ticket(name=f"Flo{round_}")  # a change: the other screen draws the queue, the watched one is behind
+        assert f"Flo{round_}" in text(drawing.get(f"/staff/queue/live?v={shown}"))
+        with counting_queries() as sql:
+            copy = watched.get(f"/staff/queue/live?v={shown}")
+        assert f"Flo{round_}" in text(copy)
+        assert len(sql) == 1, (round_, sql)  # its cookie still known: answered in front, with the one check
