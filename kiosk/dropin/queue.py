@@ -161,17 +161,35 @@ def current_visitor(session, staff):
 
 def current_visitor_and_link(session, staff):
     """(the ticket this worker has called or is seeing, or None; the case or family record it is linked to, as
-    cases.visits.link_of gives it, or None) in one read: every keyworker's desk asks after each change."""
+    cases.visits.link_of gives it, or None). Every keyworker's desk asks after each change: read for all the
+    office's desks at once, once per poll key (_for_every_desk)."""
     if session is None or session.id is None:
         return None, None
-    rows = select_prepared(Ticket, "current-visitor-and-link", lambda session_id, staff_id: (
-        _current_visitor_query(session_id, staff_id).select_extend(*TicketLink._meta.sorted_fields)
-        .join(TicketLink, JOIN.LEFT_OUTER, on=(TicketLink.ticket == Ticket.id), attr="desk_link")),
-        session_id=session.id, staff_id=staff.id)
-    if not rows:
-        return None, None
-    link = getattr(rows[0], "desk_link", None)
-    return rows[0], (link if link is not None and link.id is not None else None)
+    return _for_every_desk(session, "desk_visitors", _desk_visitors).get(staff.id, (None, None))
+
+
+def _desk_visitors(session):
+    """Each keyworker's current visitor in this session, the one they called last that is still called or with
+    them (as current_visitor), and what its ticket is linked to, by keyworker; in one read."""
+    rows = select_prepared(Ticket, "desk-visitors", lambda session_id: (
+        Ticket.select(Ticket, TicketLink)
+        .join(TicketLink, JOIN.LEFT_OUTER, on=(TicketLink.ticket == Ticket.id), attr="desk_link")
+        .where((Ticket.session == session_id) & Ticket.called_by.is_null(False)
+               & Ticket.state.in_(("called", "in_progress")))
+        .order_by(Ticket.called_at.desc())), session_id=session.id)
+    visitors = {}
+    for ticket in rows:
+        if ticket.called_by_id not in visitors:
+            link = getattr(ticket, "desk_link", None)
+            visitors[ticket.called_by_id] = (ticket, link if link is not None and link.id is not None else None)
+    return visitors
+
+
+def _for_every_desk(session, name, compute):
+    """`compute(session)`, a value for all the office's desks: read once per office and poll key while live
+    fragments are drawn for the session being worked (live.per_poll_key), else afresh."""
+    held = live.per_poll_key(name, lambda: (session.id, compute(session)))
+    return held[1] if held[0] == session.id else compute(session)
 
 
 def _current_visitor_query(session_id, staff_id):
@@ -184,15 +202,16 @@ def desk_room(session, staff):
     """The room or desk this worker calls people to in this drop-in session, if they chose one."""
     if session is None or session.id is None:
         return None
-    # Every desk poll after a change reads it: SQL built once.
-    rooms = select_prepared(Room, "desk-room", _desk_room_query, session_id=session.id,
-                            staff_id=staff.id)
-    return rooms[0] if rooms else None
+    # Every desk drawn after a change asks: the office's desks are read at once, once per poll key.
+    return _for_every_desk(session, "desk_rooms", _desk_rooms).get(staff.id)
 
 
-def _desk_room_query(session_id, staff_id):
-    return (Room.select().join(DeskAssignment, on=(DeskAssignment.room == Room.id))
-            .where((DeskAssignment.session == session_id) & (DeskAssignment.staff == staff_id)))
+def _desk_rooms(session):
+    """The room each keyworker chose in this session, by keyworker, in one read."""
+    rows = select_prepared(DeskAssignment, "desk-rooms", lambda session_id: (
+        DeskAssignment.select(DeskAssignment.staff, Room).join(Room, on=(DeskAssignment.room == Room.id), attr="room")
+        .where(DeskAssignment.session == session_id)), session_id=session.id)
+    return {row.staff_id: row.room for row in rows}
 
 
 def choose_room(session, staff, room_id):

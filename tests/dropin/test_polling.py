@@ -136,8 +136,9 @@ def test_the_desk_lists_the_first_eight_its_call_next_may_take_and_counts_them_a
 
 
 def test_desks_drawn_for_the_same_change_read_the_drop_in_and_the_rooms_once(app, client, busy):
-    """After a change every keyworker's desk is drawn again, each for its own person; what they all show alike
-    (today's drop-in, the office's rooms) is read for the first of them only, and read again after the next."""
+    """After a change every keyworker's desk is drawn again, each for its own person; what is read for all of
+    them alike (today's drop-in, the office's rooms, which room each keyworker chose and whom each is with) is
+    read for the first of them only, and read again after the next change."""
     other, manager = app.test_client(), make_staff("manager")
     colleague = make_staff("keyworker")
     assert other.post("/login", data={"username": colleague.username, "password": PASSWORD}).status_code == 302
@@ -150,16 +151,19 @@ def test_desks_drawn_for_the_same_change_read_the_drop_in_and_the_rooms_once(app
 
     def reads(sql, what):
         return [q for q in sql if {"session": '"drop_in_session" AS "t1" WHERE ((("t1"."site_id" = ?) AND ("t1"."opens_at"',
-                                   "rooms": 'FROM "room" AS "t1" WHERE ("t1"."active"'}[what] in q.replace("%s", "?")]
-    assert reads(first, "session") and reads(first, "rooms"), first
-    assert not reads(second, "session") and not reads(second, "rooms"), second
+                                   "rooms": 'FROM "room" AS "t1" WHERE ("t1"."active"',
+                                   "desks": 'FROM "desk_assignment" AS "t1" INNER JOIN "room"',
+                                   "visitors": '"called_by_id" IS NOT NULL'}[what] in q.replace("%s", "?")]
+    alike = ("session", "rooms", "desks", "visitors")
+    assert all(reads(first, what) for what in alike), first
+    assert not any(reads(second, what) for what in alike), second
     assert len(second) < len(first)
 
     room = Room.select().where(Room.active).order_by(Room.position).first()
     rename_room(room.office_id, room.id, "Garden room", manager)  # bumps the queue's version
     with counting_queries() as after:
         page = other.get("/staff/desk/live?v=stale").get_data(as_text=True)
-    assert reads(after, "session") and reads(after, "rooms") and "Garden room" in page
+    assert all(reads(after, what) for what in alike) and "Garden room" in page
 
 
 def test_a_signed_in_screen_reads_its_sign_in_and_account_in_one_statement(client, busy):
