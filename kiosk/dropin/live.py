@@ -299,7 +299,7 @@ def shared_render(template, key, context, slot, keep=None):
     holds and for a few seconds at most. `keep(context)` says what to keep with the copy (JSON values); the
     copy this screen was sent is `g.fragment_copy` afterwards."""
     token = generate_csrf()
-    copy = held_copy(slot, key) or _from_other_process(slot, key)
+    copy = held_copy(slot, key) or from_other_process(slot, key)
     if copy is not None:
         g.fragment_copy = copy
         return with_token(copy.parts, token).decode()
@@ -336,8 +336,9 @@ def _deployment_wide(slot):
     return slot[3] is None
 
 
-def _from_other_process(slot, key):
-    """The copy another process drew for `slot` and `key` (dropin/shared_copies.py), held here from now on."""
+def from_other_process(slot, key):
+    """The copy another process drew for `slot` and `key` (dropin/shared_copies.py), held here from now on;
+    None when there is none, or the slot is one person's."""
     if not _deployment_wide(slot):
         return None
     found = shared_copies.fetch(slot, key)

@@ -13,9 +13,10 @@ poll (dropin/live.py's `cheap` checks):
 - a wall display: its device cookie names an enrolled, unrevoked display, in the same query;
 - a visitor's ticket page: its token names a ticket still shown, in the same query.
 
-When the screen is behind, the copy Flask made for this poll key is sent if there is one (dropin/live.py's
+When the screen is behind, the copy made for this poll key is sent if there is one (dropin/live.py's
 shared copies: the queue's per office and role, with this session's CSRF token put in and only when its
-cases are already audited as shown to this person today; the desk's per person; the board's per office).
+cases are already audited as shown to this person today; the desk's per person; the board's per office),
+whether this process drew it or, for the queue and the board, another (dropin/shared_copies.py).
 
 Anything it is not sure of goes to Flask, which answers as before: a cookie not seen yet or run out,
 a refused check, no copy, a query string other than the poll's own, a NUL anywhere. It never writes
@@ -109,7 +110,8 @@ class IdlePolls:
             return None
         person = int(contents["_user_id"])
         if endpoint == "reception.queue_live":
-            copy = live.held_copy(live.copy_slot(QUEUE_FRAGMENT, office, role), key)
+            slot = live.copy_slot(QUEUE_FRAGMENT, office, role)
+            copy = live.held_copy(slot, key) or live.from_other_process(slot, key)
             # The cases the copy names are audited as shown to this person once a day: here only when they are.
             if copy is not None and not audit.shown_today_already(person, copy.kept, visits.QUEUE_SHOWN):
                 return None

@@ -47,21 +47,25 @@ def board_for(key):
     office = current_office_id()
     held = board_copy(office, key)
     if held is None:
-        slot = (BOARD_FRAGMENT, office)
-        found = shared_copies.fetch(slot, key)
-        if found is not None and len(found[1]) == 1:
-            held = found[1][0].decode()
-        else:
-            held = render_template(BOARD_FRAGMENT, version=key, **board_context())
-            shared_copies.share(slot, key, [held.encode()], None, BOARD_SHARED_SECONDS)
-        current_app.extensions.setdefault("dropin_board_copies", {})[office] = (key, held)
+        held = _hold(office, key, render_template(BOARD_FRAGMENT, version=key, **board_context()))
+        shared_copies.share((BOARD_FRAGMENT, office), key, [held.encode()], None, BOARD_SHARED_SECONDS)
     return held
 
 
 def board_copy(office_id, key):
-    """The board kept for this office, if it was made for poll key `key`; else None."""
+    """The board made for this office and poll key `key`, by this process or another; else None."""
     held = current_app.extensions.get("dropin_board_copies", {}).get(office_id)
-    return held[1] if held is not None and held[0] == key else None
+    if held is not None and held[0] == key:
+        return held[1]
+    found = shared_copies.fetch((BOARD_FRAGMENT, office_id), key)
+    if found is None or len(found[1]) != 1:
+        return None
+    return _hold(office_id, key, found[1][0].decode())
+
+
+def _hold(office_id, key, html):
+    current_app.extensions.setdefault("dropin_board_copies", {})[office_id] = (key, html)
+    return html
 
 
 @bp.route("/live", endpoint="live")
