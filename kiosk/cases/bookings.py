@@ -106,25 +106,23 @@ def attendee_labels(booking):
 
 def expected_cases(today, keyworker=None, released_within=timedelta(days=7)):
     """Who may come in today besides office appointments: released in the last week, or marked expected.
-    [(case, why)], with only the columns the lists show."""
+    [(case, why)], with only the columns the lists show. One keyworker's, for their desk, are picked from
+    everyone's: read once per poll key for the queue and every desk drawn for it (live.per_poll_key_within)."""
     # Reception's queue and each keyworker's desk ask on every render: SQL built once.
     since = today - released_within
-    if keyworker is None:
-        rows = live.select_prepared(Case, "expected-cases", _expected_query, today=today, since=since)
-    else:
-        rows = live.select_prepared(Case, "expected-cases-for", _expected_query, today=today, since=since,
-                                    keyworker=keyworker.id)
+    rows = live.per_poll_key_within("expected_cases", (today, since), lambda: live.select_prepared(
+        Case, "expected-cases", _expected_query, today=today, since=since))
+    if keyworker is not None:
+        rows = [case for case in rows if case.keyworker_id == keyworker.id]
     return [(case, "expected today" if case.expected_on == today else
              f"released {case.release_date:%d/%m}") for case in rows]
 
 
-def _expected_query(today, since, keyworker=None):
-    rows = (Case.select(Case.id, Case.reference, Case.name, Case.preferred_name, Case.release_date, Case.expected_on)
-            .where((Case.status != "closed")
-                   & ((Case.expected_on == today) | (Case.release_date.between(since, today)))).order_by(Case.name))
-    if keyworker is not None:
-        rows = rows.where(Case.keyworker == keyworker)
-    return rows
+def _expected_query(today, since):
+    return (Case.select(Case.id, Case.reference, Case.name, Case.preferred_name, Case.release_date, Case.expected_on,
+                        Case.keyworker)
+            .where((Case.status != "closed") & ((Case.expected_on == today) | (Case.release_date.between(since, today))))
+            .order_by(Case.name))
 
 
 def mark_expected(case_id, day, staff):

@@ -122,27 +122,25 @@ def record_visit(ticket, staff, outcome, now):
 
 
 def todays_appointments(day_start, day_end, keyworker=None):
-    """Today's office appointments: outreach happens elsewhere, so it is not on the drop-in's list."""
+    """Today's office appointments: outreach happens elsewhere, so it is not on the drop-in's list. Those of
+    one keyworker, for their desk, are picked from everyone's: read once per poll key for the queue and every
+    desk drawn for it (live.per_poll_key_within)."""
     # Reception's queue and each keyworker's desk show these on every render: SQL built once, and
     # only the columns shown, never a whole case or staff row (a staff row holds the password hash
     # and two-factor secret).
-    if keyworker is None:
-        return live.select_prepared(Appointment, "todays-appointments", _todays_appointments_query,
-                                    day_start=day_start, day_end=day_end)
-    return live.select_prepared(Appointment, "todays-appointments-for", _todays_appointments_query,
-                                day_start=day_start, day_end=day_end, keyworker=keyworker.id)
+    everyone = live.per_poll_key_within("todays_appointments", (day_start, day_end), lambda: live.select_prepared(
+        Appointment, "todays-appointments", _todays_appointments_query, day_start=day_start, day_end=day_end))
+    return everyone if keyworker is None else [a for a in everyone if a.keyworker.id == keyworker.id]
 
 
-def _todays_appointments_query(day_start, day_end, keyworker=None):
-    query = (Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
-                                Case.id, Case.reference, Case.name, Case.preferred_name,
-                                StaffUser.id, StaffUser.display_name)
-             .join(Case).switch(Appointment).join(StaffUser)
-             .where((Appointment.starts_at >= day_start) & (Appointment.starts_at < day_end)
-                    & (Appointment.kind == "office") & (Appointment.status != "cancelled")))
-    if keyworker is not None:  # a keyworker's desk: only theirs
-        query = query.where(Appointment.keyworker == keyworker)
-    return query.order_by(Appointment.starts_at)
+def _todays_appointments_query(day_start, day_end):
+    return (Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
+                               Case.id, Case.reference, Case.name, Case.preferred_name,
+                               StaffUser.id, StaffUser.display_name)
+            .join(Case).switch(Appointment).join(StaffUser)
+            .where((Appointment.starts_at >= day_start) & (Appointment.starts_at < day_end)
+                   & (Appointment.kind == "office") & (Appointment.status != "cancelled"))
+            .order_by(Appointment.starts_at))
 
 
 def case_summary(case):

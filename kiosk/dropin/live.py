@@ -263,6 +263,13 @@ def per_poll_key(name, compute):
     return _kept(f"dropin_key_{name}", current_office_id(), key, compute)
 
 
+def per_poll_key_within(name, scope, compute):
+    """per_poll_key for a value that also depends on `scope` (the drop-in session, the day): kept with its scope,
+    and worked out afresh when asked for another."""
+    held = per_poll_key(name, lambda: (scope, compute()))
+    return held[1] if held[0] == scope else compute()
+
+
 def _kept(name, office_id, stamp, compute):
     """The value kept for the office under `stamp` in this process, or `compute()`'s, then kept in its place."""
     cache = current_app.extensions.setdefault(name, {})

@@ -187,9 +187,8 @@ def _desk_visitors(session):
 
 def _for_every_desk(session, name, compute):
     """`compute(session)`, a value for all the office's desks: read once per office and poll key while live
-    fragments are drawn for the session being worked (live.per_poll_key), else afresh."""
-    held = live.per_poll_key(name, lambda: (session.id, compute(session)))
-    return held[1] if held[0] == session.id else compute(session)
+    fragments are drawn for this session (live.per_poll_key_within), else afresh."""
+    return live.per_poll_key_within(name, session.id, lambda: compute(session))
 
 
 def _current_visitor_query(session_id, staff_id):

@@ -153,8 +153,11 @@ def test_desks_drawn_for_the_same_change_read_the_drop_in_and_the_rooms_once(app
         return [q for q in sql if {"session": '"drop_in_session" AS "t1" WHERE ((("t1"."site_id" = ?) AND ("t1"."opens_at"',
                                    "rooms": 'FROM "room" AS "t1" WHERE ("t1"."active"',
                                    "desks": 'FROM "desk_assignment" AS "t1" INNER JOIN "room"',
-                                   "visitors": '"called_by_id" IS NOT NULL'}[what] in q.replace("%s", "?")]
-    alike = ("session", "rooms", "desks", "visitors")
+                                   "visitors": '"called_by_id" IS NOT NULL',
+                                   "appointments": 'FROM "appointment" AS "t1"',
+                                   "expected": 'FROM "case" AS "t1" WHERE (("t1"."status" != ?)'}[what]
+                in q.replace("%s", "?")]
+    alike = ("session", "rooms", "desks", "visitors", "appointments", "expected")
     assert all(reads(first, what) for what in alike), first
     assert not any(reads(second, what) for what in alike), second
     assert len(second) < len(first)
@@ -192,3 +195,25 @@ def test_the_desk_reads_its_visitor_and_what_they_are_linked_to_in_one_statement
     assert len(visitor_reads) == 1 and 'JOIN "ticket_link"' in visitor_reads[0], linked
     assert not [q for q in linked if q.lstrip("('").startswith('SELECT "t1"."id", "t1"."ticket_id"')], linked
     assert len([q for q in unlinked if '"called_by_id"' in q]) == 1, unlinked
+
+
+def test_desks_drawn_for_the_same_change_each_list_their_own_keyworkers_appointments_and_expected(app, client, busy):
+    """Today's appointments and who is expected are read once for every desk drawn after a change: each desk
+    still lists only its own keyworker's."""
+    kim = StaffUser.get(StaffUser.role == "keyworker")  # the keyworker signed in on `client`
+    colleague = make_staff("keyworker", name="Lou Colleague")
+    other = app.test_client()
+    assert other.post("/login", data={"username": colleague.username, "password": PASSWORD}).status_code == 302
+    today = schedule().local_today(utcnow())
+    ada, ben = make_case(name="Ada Kimscase", keyworker=kim.id), make_case(name="Ben Louscase", keyworker=colleague.id)
+    bookings.mark_expected(ada.id, today, kim)
+    bookings.mark_expected(ben.id, today, colleague)
+    cy, di = make_case(name="Cy Kimsbooking"), make_case(name="Di Lousbooking")
+    later = utcnow().replace(second=0, microsecond=0) + timedelta(hours=1)
+    bookings.book(cy.id, kim, later, kim)
+    bookings.book(di.id, colleague, later, colleague)
+    make_ticket(name="Newcomer")  # a change: both desks are drawn for the same key
+    kims = client.get("/staff/desk/live?v=stale").get_data(as_text=True)
+    lous = other.get("/staff/desk/live?v=stale").get_data(as_text=True)
+    assert "Ada" in kims and "Cy" in kims and "Ben" not in kims and "Di" not in kims
+    assert "Ben" in lous and "Di" in lous and "Ada" not in lous and "Cy" not in lous
