@@ -47,6 +47,8 @@ _POLL_QUERY = re.compile(r"(?:v=([0-9A-Za-z-]{1,80})(?:&lang=[A-Za-z-]{0,20})?)?
 SCREENS = {"reception.queue_live": "staff", "desk.desk_live": "staff", "display.live": "display",
            "ticket.live": "ticket"}
 HTML = ("Content-Type", "text/html; charset=utf-8")
+# Sessions and browsers whose match (_same_browser) is kept: twenty offices' screens are under a thousand.
+BROWSERS_KEPT = 4096
 
 
 class IdlePolls:
@@ -57,6 +59,7 @@ class IdlePolls:
         self.wsgi_app = wsgi_app
         self.paths = {}  # path -> endpoint
         self.ticket_path = None  # (prefix, suffix) of the ticket page's live part
+        self.browsers = {}  # what _same_browser found, by what it depends on
         for rule in app.url_map.iter_rules():
             if rule.endpoint == "ticket.live":
                 self.ticket_path = tuple(rule.rule.split("<token>"))
@@ -158,9 +161,21 @@ class IdlePolls:
     def _same_browser(self, environ, contents):
         """Whether the signed-in session comes from the browser it was signed in on, as Flask-Login's strong
         session protection checks before a fragment is sent the full way (its address and user agent); when
-        not, Flask decides. Asked only before a copy is sent: an unchanged answer shows nothing."""
-        with self.app.request_context(environ):
-            return contents.get("_id") == login_manager._session_identifier_generator()
+        not, Flask decides. Asked only before a copy is sent: an unchanged answer shows nothing.
+
+        Flask-Login works its identifier out from the address (X-Forwarded-For, else the peer's) and the
+        user agent alone, so the answer is kept by those and the session's identifier: a screen sends the
+        same every time, and a request context is made for it once rather than for every copy."""
+        asked = (contents.get("_id"), environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"),
+                 environ.get("HTTP_USER_AGENT"))
+        same = self.browsers.get(asked)
+        if same is None:
+            with self.app.request_context(environ):
+                same = contents.get("_id") == login_manager._session_identifier_generator()
+            if len(self.browsers) >= BROWSERS_KEPT:
+                self.browsers.clear()  # rare: the screens polling now are kept again at their next copy
+            self.browsers[asked] = same
+        return same
 
     def _session(self, environ):
         header = environ.get("HTTP_COOKIE")

@@ -99,6 +99,23 @@ def test_a_session_used_from_another_browser_is_sent_no_copy(app):
     assert elsewhere.status_code == 401 and "Bea" not in text(elsewhere)
 
 
+def test_a_session_sent_copies_in_its_own_browser_is_still_sent_none_in_another(app):
+    """What the protection found for a screen is remembered by its session, address and browser: the same
+    session from another browser or address is judged afresh, and refused."""
+    own, stolen = app.test_client(), app.test_client()
+    Auth(own).login("reception")
+    own.get("/staff/queue")
+    shown = poll_key()
+    assert unchanged(own.get(f"/staff/queue/live?v={shown}"))
+    make_ticket(name="Cal")
+    assert "Cal" in text(own.get(f"/staff/queue/live?v={shown}"))  # drawn
+    assert "Cal" in text(own.get(f"/staff/queue/live?v={shown}"))  # the copy, in its own browser
+    stolen.set_cookie("session", own.get_cookie("session").value)
+    for elsewhere in ({"User-Agent": "Another browser"}, {"X-Forwarded-For": "203.0.113.9"}):
+        refused = stolen.get(f"/staff/queue/live?v={shown}", headers=elsewhere)
+        assert refused.status_code == 401 and "Cal" not in text(refused)
+
+
 def test_a_polling_screen_is_still_answered_in_front_while_kiosk_cookies_come_and_go(make_app, monkeypatch):
     """A kiosk's cookie changes at every step of a check-in, and each new one is checked and kept. The cookies
     screens send every two seconds must not be pushed out by them: the least recently used go first."""
