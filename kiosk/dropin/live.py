@@ -290,6 +290,8 @@ def _kept(name, office_id, stamp, compute):
 # also shared with the deployment's other processes (dropin/shared_copies.py), so each is drawn
 # once per change however many workers serve the office.
 SHARED_FOR_SECONDS = 5
+# How long a screen's poll waits for the copy another process is drawing for it, rather than draw it again.
+DRAW_WAIT = 0.2
 _CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
 
 
@@ -306,7 +308,7 @@ def shared_render(template, key, context, slot, keep=None):
     holds and for a few seconds at most. `keep(context)` says what to keep with the copy (JSON values); the
     copy this screen was sent is `g.fragment_copy` afterwards."""
     token = generate_csrf()
-    copy = held_copy(slot, key) or from_other_process(slot, key)
+    copy = held_copy(slot, key) or from_other_process(slot, key, wait=True)
     if copy is not None:
         g.fragment_copy = copy
         return with_token(copy.parts, token).decode()
@@ -343,12 +345,15 @@ def _deployment_wide(slot):
     return slot[3] is None
 
 
-def from_other_process(slot, key):
+def from_other_process(slot, key, wait=False):
     """The copy another process drew for `slot` and `key` (dropin/shared_copies.py), held here from now on;
-    None when there is none, or the slot is one person's."""
+    None when there is none, or the slot is one person's. With `wait`, when another process is drawing it
+    already, its copy once it is there (DRAW_WAIT seconds at most); None means this process draws it."""
     if not _deployment_wide(slot):
         return None
     found = shared_copies.fetch(slot, key)
+    if found is None and wait:
+        found = shared_copies.drawn_elsewhere(slot, key, DRAW_WAIT)
     if found is None:
         return None
     age, parts, kept = found

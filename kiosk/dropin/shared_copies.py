@@ -24,6 +24,9 @@ from flask import current_app
 
 RETRY_AFTER = 10
 TIMEOUT = 0.25
+# How long a process that claimed a drawing holds the claim, and how often the others look for its copy.
+CLAIM_SECONDS = 2
+WAIT_STEP = 0.01
 STATE = "dropin_shared_copies"
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,31 @@ def share(slot, key, parts, kept, seconds):
         client.set(_name(state, slot, key), value, ex=max(1, int(seconds)), nx=True)
     except state["errors"] as error:
         _down(state, error)
+
+
+def drawn_elsewhere(slot, key, wait):
+    """When another process is drawing the copy for `slot` and poll key `key` already, that copy as fetch gives
+    it, once it is there (waiting `wait` seconds at most); else None, and this process draws it.
+
+    After a change the screens of an office ask within moments of each other, and every process that found no
+    copy drew one: the first to ask claims the drawing for a moment (or draws it anyway, without Redis), and the
+    others wait for its copy rather than draw the same again."""
+    client, state = _client()
+    if client is None:
+        return None
+    try:
+        if client.set(_name(state, slot, key) + "|drawing", b"1", nx=True, ex=CLAIM_SECONDS):
+            return None  # this process draws it
+    except state["errors"] as error:
+        _down(state, error)
+        return None
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP)
+        found = fetch(slot, key)
+        if found is not None:
+            return found
+    return None  # the other is slow or gone: draw it here
 
 
 def _client():

@@ -4,6 +4,8 @@ CSRF token and each person still audited for the cases they are shown; without R
 every process draws its own as before."""
 import os
 import secrets
+import threading
+import time
 
 import pytest
 
@@ -12,6 +14,7 @@ from config import TestingConfig
 from kiosk import create_app
 from kiosk.audit import AuditEvent
 from kiosk.cases.visits import QUEUE_SHOWN, link_ticket
+from kiosk.dropin import shared_copies
 from kiosk.dropin.live import poll_key
 
 from ..factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
@@ -107,3 +110,25 @@ def test_with_redis_down_each_process_draws_its_own_copy(make_app):
     fragment = screen.get(f"/staff/queue/live?v={shown}")
     assert fragment.status_code == 200 and "Eve" in text(fragment)
     assert_own_csrf_token(app, screen, fragment)
+
+
+@needs_redis
+def test_a_process_finding_another_drawing_the_copy_waits_for_it_instead_of_drawing_it_again(two_processes):
+    first, second = two_processes
+    slot = ("reception/_queue.html", 1, "reception", None)
+    with first.app_context():
+        assert shared_copies.drawn_elsewhere(slot, "7-1", 1.0) is None  # the first to ask draws it
+
+    def drawn():
+        time.sleep(0.05)
+        with first.app_context():
+            shared_copies.share(slot, "7-1", [b"<p>drawn once</p>"], [], 5)
+
+    drawing = threading.Thread(target=drawn)
+    drawing.start()
+    with second.app_context():
+        found = shared_copies.drawn_elsewhere(slot, "7-1", 5.0)
+    drawing.join()
+    assert found is not None and found[1] == [b"<p>drawn once</p>"]  # the first's copy, not a draw of its own
+    with second.app_context():  # a key nobody is drawing: no wait, this process draws it
+        assert shared_copies.drawn_elsewhere(slot, "8-1", 5.0) is None

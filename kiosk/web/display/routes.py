@@ -47,6 +47,9 @@ def board_for(key):
     office = current_office_id()
     held = board_copy(office, key)
     if held is None:
+        found = shared_copies.drawn_elsewhere((BOARD_FRAGMENT, office), key, live.DRAW_WAIT)
+        if found is not None and len(found[1]) == 1:
+            return _hold(office, key, found[1][0].decode())
         held = _hold(office, key, render_template(BOARD_FRAGMENT, version=key, **board_context()))
         shared_copies.share((BOARD_FRAGMENT, office), key, [held.encode()], None, BOARD_SHARED_SECONDS)
     return held
