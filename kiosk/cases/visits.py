@@ -160,16 +160,6 @@ def desk_summary(case, ticket, staff):
     return case_summary(case)
 
 
-def link_of(ticket):
-    """The case (and family member or appointment) a ticket is linked to, if any."""
-    if ticket is None:
-        return None
-    # The desk asks on every poll after a change while someone is with the keyworker: SQL built once.
-    links = live.select_prepared(TicketLink, "ticket-link", lambda ticket: TicketLink.select().where(
-        TicketLink.ticket == ticket), ticket=ticket.id)
-    return links[0] if links else None
-
-
 def cases_named(tickets, annotations, appointments, expected=()):
     """The cases reception's queue names: those linked to a ticket still in the building, today's
     appointments and who else is expected (finished tickets are listed without their case)."""

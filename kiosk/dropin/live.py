@@ -300,6 +300,7 @@ class Copy(NamedTuple):
     made: float  # time.monotonic() when it was drawn
     parts: list  # its UTF-8 bytes in parts around where each screen's CSRF token goes (with_token)
     kept: object  # what the fragment's route keeps with it (`keep`): the queue, the cases it names
+    lasts: float  # seconds it may be sent for
 
 
 def shared_render(template, key, context, slot, keep=None):
@@ -308,17 +309,27 @@ def shared_render(template, key, context, slot, keep=None):
     holds and for a few seconds at most. `keep(context)` says what to keep with the copy (JSON values); the
     copy this screen was sent is `g.fragment_copy` afterwards."""
     token = generate_csrf()
-    copy = held_copy(slot, key) or from_other_process(slot, key, wait=True)
-    if copy is not None:
-        g.fragment_copy = copy
-        return with_token(copy.parts, token).decode()
-    values = context()
-    html = render_template(template, version=key, **values)
-    parts = html.replace(token, _CSRF_MARK).encode().split(_CSRF_MARK.encode())
-    copy = g.fragment_copy = _hold(slot, Copy(key, time.monotonic(), parts, keep(values) if keep else None))
-    if _deployment_wide(slot):
-        shared_copies.share(slot, key, parts, copy.kept, SHARED_FOR_SECONDS)
-    return html
+
+    def draw():
+        values = context()
+        html = render_template(template, version=key, **values)
+        return html.replace(token, _CSRF_MARK).encode().split(_CSRF_MARK.encode()), keep(values) if keep else None
+
+    copy = g.fragment_copy = drawn_once(slot, key, draw)
+    return with_token(copy.parts, token).decode()
+
+
+def drawn_once(slot, key, draw, lasts=SHARED_FOR_SECONDS):
+    """The Copy for `slot` and poll key `key`: the one this process holds, or another process's, or (when
+    another is drawing it already, once it is there) else `draw()`'s, which gives (parts, kept); kept here,
+    and for a slot every screen of an office shares, offered to the other processes, for `lasts` seconds."""
+    copy = copy_at_hand(slot, key, lasts, wait=True)
+    if copy is None:
+        parts, kept = draw()
+        copy = _hold(slot, Copy(key, time.monotonic(), parts, kept, lasts))
+        if _deployment_wide(slot):
+            shared_copies.share(slot, key, parts, kept, lasts)
+    return copy
 
 
 def copy_slot(template, office_id, role, person_id=None):
@@ -326,12 +337,22 @@ def copy_slot(template, office_id, role, person_id=None):
     return template, office_id, role, person_id
 
 
-def held_copy(slot, key):
-    """The Copy this process holds for `slot` while it is current for poll key `key`; else None."""
+def copy_at_hand(slot, key, lasts=SHARED_FOR_SECONDS, wait=False):
+    """The Copy for `slot` while it is current for poll key `key`: the one this process holds, else one another
+    process drew (dropin/shared_copies.py), held here from then on; None when there is neither. With `wait`,
+    when another process is drawing it already, its copy once it is there (DRAW_WAIT seconds at most)."""
     copy = current_app.extensions.get("dropin_shared_fragments", {}).get(slot)
-    if copy is not None and copy.key == key and time.monotonic() - copy.made < SHARED_FOR_SECONDS:
+    if copy is not None and copy.key == key and time.monotonic() - copy.made < copy.lasts:
         return copy
-    return None
+    if not _deployment_wide(slot):  # one person's: asked for by that person's screen alone
+        return None
+    found = shared_copies.fetch(slot, key)
+    if found is None and wait:
+        found = shared_copies.drawn_elsewhere(slot, key, DRAW_WAIT)
+    if found is None or found[0] >= lasts:
+        return None
+    age, parts, kept = found
+    return _hold(slot, Copy(key, time.monotonic() - age, parts, kept, lasts))
 
 
 def _hold(slot, copy):
@@ -343,23 +364,6 @@ def _deployment_wide(slot):
     """Whether a slot's copy goes to the other processes: one for every screen of an office and role does;
     one drawn for a person is asked for by that person's screen alone."""
     return slot[3] is None
-
-
-def from_other_process(slot, key, wait=False):
-    """The copy another process drew for `slot` and `key` (dropin/shared_copies.py), held here from now on;
-    None when there is none, or the slot is one person's. With `wait`, when another process is drawing it
-    already, its copy once it is there (DRAW_WAIT seconds at most); None means this process draws it."""
-    if not _deployment_wide(slot):
-        return None
-    found = shared_copies.fetch(slot, key)
-    if found is None and wait:
-        found = shared_copies.drawn_elsewhere(slot, key, DRAW_WAIT)
-    if found is None:
-        return None
-    age, parts, kept = found
-    if age >= SHARED_FOR_SECONDS:
-        return None
-    return _hold(slot, Copy(key, time.monotonic() - age, parts, kept))
 
 
 def with_token(parts, token):

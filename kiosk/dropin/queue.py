@@ -160,8 +160,8 @@ def current_visitor(session, staff):
 
 
 def current_visitor_and_link(session, staff):
-    """(the ticket this worker has called or is seeing, or None; the case or family record it is linked to, as
-    cases.visits.link_of gives it, or None). Every keyworker's desk asks after each change: read for all the
+    """(the ticket this worker has called or is seeing, or None; its TicketLink to a case or family record, or
+    None). Every keyworker's desk asks after each change: read for all the
     office's desks at once, once per poll key (_for_every_desk)."""
     if session is None or session.id is None:
         return None, None

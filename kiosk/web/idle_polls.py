@@ -112,16 +112,14 @@ class IdlePolls:
         if not self._same_browser(environ, contents):
             return None
         person = int(contents["_user_id"])
-        if endpoint == "reception.queue_live":
-            slot = live.copy_slot(QUEUE_FRAGMENT, office, role)
-            copy = live.held_copy(slot, key) or live.from_other_process(slot, key)
-            # The cases the copy names are audited as shown to this person once a day: here only when they are.
-            if copy is not None and not audit.shown_today_already(person, copy.kept, visits.QUEUE_SHOWN):
-                return None
-        else:
-            copy = live.held_copy(live.copy_slot(DESK_FRAGMENT, office, role, person), key)
+        queue = endpoint == "reception.queue_live"
+        copy = live.copy_at_hand(live.copy_slot(QUEUE_FRAGMENT, office, role) if queue
+                                 else live.copy_slot(DESK_FRAGMENT, office, role, person), key)
         csrf = live.csrf_token_of(contents)
         if copy is None or csrf is None:
+            return None
+        # The cases the queue's copy names are audited as shown to this person once a day: here only when they are.
+        if queue and not audit.shown_today_already(person, copy.kept, visits.QUEUE_SHOWN):
             return None
         return self._fragment(environ, live.with_token(copy.parts, csrf), True)
 
@@ -144,10 +142,10 @@ class IdlePolls:
         key = live.poll_key(queue_version=version, office_id=office)
         if asked == key:
             return self._unchanged(environ, True)
-        html = board_copy(office, key)
-        if html is None or (device_token is None and not self._same_browser(environ, contents)):
+        board = board_copy(office, key)
+        if board is None or (device_token is None and not self._same_browser(environ, contents)):
             return None
-        return self._fragment(environ, html.encode(), True)
+        return self._fragment(environ, board, True)
 
     def _ticket(self, environ, endpoint, asked, token):
         """A visitor's ticket page: unchanged (its fragment is drawn for the one ticket, by Flask)."""

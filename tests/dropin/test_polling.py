@@ -135,10 +135,11 @@ def test_the_desk_lists_the_first_eight_its_call_next_may_take_and_counts_them_a
     assert f"and {waiting - 8} more." in page
 
 
-def test_desks_drawn_for_the_same_change_read_the_drop_in_and_the_rooms_once(app, client, busy):
+def test_desks_drawn_for_the_same_change_read_what_they_share_once(app, client, busy):
     """After a change every keyworker's desk is drawn again, each for its own person; what is read for all of
-    them alike (today's drop-in, the office's rooms, which room each keyworker chose and whom each is with) is
-    read for the first of them only, and read again after the next change."""
+    them alike (today's drop-in, the office's rooms, which room each keyworker chose and whom each is with,
+    today's appointments and who is expected) is read for the first of them only, and read again after the
+    next change."""
     other, manager = app.test_client(), make_staff("manager")
     colleague = make_staff("keyworker")
     assert other.post("/login", data={"username": colleague.username, "password": PASSWORD}).status_code == 302

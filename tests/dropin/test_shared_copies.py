@@ -96,7 +96,7 @@ def test_a_board_drawn_by_one_process_is_taken_by_the_other(two_processes):
         walls.append(wall)
     shown = poll_key()
     make_ticket(name="Dee")
-    assert "1" in text(walls[0].get(f"/display/live?v={shown}"))
+    assert "1 waiting" in text(walls[0].get(f"/display/live?v={shown}"))  # drawn by the first process
     with counting_queries() as sql:
         taken = walls[1].get(f"/display/live?v={shown}")
     assert taken.status_code == 200 and not [q for q in sql if '"ticket"' in q], sql  # nothing drawn
@@ -113,6 +113,9 @@ def test_with_redis_down_each_process_draws_its_own_copy(make_app):
     fragment = screen.get(f"/staff/queue/live?v={shown}")
     assert fragment.status_code == 200 and "Eve" in text(fragment)
     assert_own_csrf_token(app, screen, fragment)
+    # Redis was asked, did not answer, and is left alone for a while: the copy was drawn and kept here
+    assert app.extensions[shared_copies.STATE]["resting_until"] > time.monotonic()
+    assert "Eve" in text(screen.get(f"/staff/queue/live?v={shown}"))
 
 
 @needs_redis

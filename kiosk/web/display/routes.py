@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ... import speech as read_aloud
 from ...clock import utcnow
-from ...dropin import devices, live, shared_copies
+from ...dropin import devices, live
 from ...dropin.queue import board
 from ...dropin.sessions import why_closed, working_session
 from ...offices.models import current_office_id
@@ -13,8 +13,8 @@ from ..access import device_required
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 BOARD_FRAGMENT = "display/_board.html"
-# How long another process may take a board drawn here (the key it was drawn for keeps it current).
-BOARD_SHARED_SECONDS = 60
+# How long a board drawn for a poll key is sent for (the key keeps it current).
+BOARD_KEPT_SECONDS = 60
 
 
 def board_context():
@@ -40,35 +40,23 @@ def _not_a_display():
 
 def board_for(key):
     """The board as every display at this office shows it for poll key `key`: made once per key, by whichever
-    process of the deployment is asked first (the others take its copy through Redis when there is one:
-    dropin/shared_copies.py), then the same copy for each of them. The key already holds everything the board
-    shows (the queue's version, the slot the clock is in, the timetable's changes), which is why an unchanged
-    key may be answered that nothing changed; so a copy for the same key is as current as a fresh render."""
-    office = current_office_id()
-    held = board_copy(office, key)
-    if held is None:
-        found = shared_copies.drawn_elsewhere((BOARD_FRAGMENT, office), key, live.DRAW_WAIT)
-        if found is not None and len(found[1]) == 1:
-            return _hold(office, key, found[1][0].decode())
-        held = _hold(office, key, render_template(BOARD_FRAGMENT, version=key, **board_context()))
-        shared_copies.share((BOARD_FRAGMENT, office), key, [held.encode()], None, BOARD_SHARED_SECONDS)
-    return held
+    process of the deployment is asked first (live.drawn_once), then the same copy for each of them. The key
+    already holds everything the board shows (the queue's version, the slot the clock is in, the timetable's
+    changes), which is why an unchanged key may be answered that nothing changed; so a copy for the same key
+    is as current as a fresh render, and kept for a minute."""
+    copy = live.drawn_once(_slot(current_office_id()), key, lambda: (
+        [render_template(BOARD_FRAGMENT, version=key, **board_context()).encode()], None), BOARD_KEPT_SECONDS)
+    return copy.parts[0].decode()
 
 
 def board_copy(office_id, key):
-    """The board made for this office and poll key `key`, by this process or another; else None."""
-    held = current_app.extensions.get("dropin_board_copies", {}).get(office_id)
-    if held is not None and held[0] == key:
-        return held[1]
-    found = shared_copies.fetch((BOARD_FRAGMENT, office_id), key)
-    if found is None or len(found[1]) != 1:
-        return None
-    return _hold(office_id, key, found[1][0].decode())
+    """The board made for this office and poll key `key`, by this process or another, as bytes; else None."""
+    copy = live.copy_at_hand(_slot(office_id), key, BOARD_KEPT_SECONDS)
+    return copy.parts[0] if copy is not None else None
 
 
-def _hold(office_id, key, html):
-    current_app.extensions.setdefault("dropin_board_copies", {})[office_id] = (key, html)
-    return html
+def _slot(office_id):
+    return live.copy_slot(BOARD_FRAGMENT, office_id, "board")
 
 
 @bp.route("/live", endpoint="live")
