@@ -27,6 +27,7 @@ bench/results/offices.json and README.md between the offices markers (bench/repo
 import argparse
 import json
 import os
+import runpy
 import secrets
 import shutil
 import subprocess
@@ -65,6 +66,12 @@ MEASURED = {"queue poll": "queue poll", "desk poll": "desk poll", "display poll"
             "kiosk check-in (POST)": "check-in", "call next (POST)": "Call next"}
 POLLS = ("queue poll", "desk poll", "display poll")
 TARGETS = {"poll_p95_ms": 50, "visible_p95_ms": 2500}
+
+
+def gunicorn_settings():
+    """What the project's gunicorn.conf.py sets (the worker class, threads, keep-alive), which the server reads."""
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return {name: settings[name] for name in ("worker_class", "threads", "keepalive") if name in settings}
 
 
 class Refused(Exception):
@@ -303,7 +310,8 @@ class OfficesBench:
                 "head_counts": counts, "staff_per_office": self.p["staff"], "tickets_per_office": self.p["tickets"],
                 "seconds": self.p["seconds"], "warmup_s": self.p["warmup"], "spawn_rate": self.p["spawn_rate"],
                 "workers": list(self.p["workers"]),
-                "server": "gunicorn (sync workers), kiosk.wsgi:app, ProductionConfig with CSRF on, on 127.0.0.1",
+                "server": "gunicorn, kiosk.wsgi:app, ProductionConfig with CSRF on, on 127.0.0.1",
+                "gunicorn_settings": gunicorn_settings(),
                 "database": f"PostgreSQL, fsync {'on' if fsync_on(self.database_url) else 'off'}, "
                             "connections kept by each worker",
                 "limits": "Redis (RATELIMIT_STORAGE_URI), a fresh key prefix per run",

@@ -294,7 +294,7 @@ def offices_table(results):
         f"{s['offices']} offices, each {u['SCREENS']} staff screens and {u['DISPLAYS']} displays polling every 2 s, "
         f"{u['KIOSKS']} kiosks checking someone in every {u.get('KIOSK_EVERY', 10)} s and {u['KEYWORKERS']} "
         f"keyworkers ({s['users']} users); {s['seconds']} s measured after a {s['warmup_s']} s warm-up, the "
-        f"database seeded afresh for each worker count. gunicorn {s['gunicorn']} sync workers, {s['database']}, "
+        f"database seeded afresh for each worker count. gunicorn {s['gunicorn']}, {_workers_as_set(s)}, {s['database']}, "
         f"limits in Redis; {s['load_generator']}. Full figures in `bench/results/offices.json`.",
         "",
         "| workers | req/s | " + " | ".join(f"{title} p50 / p95 ms" for _, title in OFFICES_COLUMNS)
@@ -329,6 +329,14 @@ def offices_table(results):
                   f"{results['load_generator']['max_cpu_percent']:.0f}% of one core "
                   f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck)."]
     return "\n".join(lines)
+
+
+def _workers_as_set(settings):
+    """How gunicorn's workers were set (gunicorn.conf.py), in words; results from before it was recorded were sync."""
+    g = settings.get("gunicorn_settings") or {"worker_class": "sync"}
+    if g.get("worker_class") == "gthread":
+        return f"threaded workers ({g.get('threads', 1)} threads each, connections kept {g.get('keepalive', 2)} s)"
+    return f"{g.get('worker_class', 'sync')} workers"
 
 
 def _per_s(value):

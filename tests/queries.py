@@ -25,3 +25,24 @@ def counting_queries():
     finally:
         logger.removeHandler(log)
         logger.setLevel(old_level)
+
+
+@contextmanager
+def building_sql():
+    """Where peewee built SQL while inside (a query it compiled, not one whose SQL was built once and kept):
+    a list with the innermost project frame of each, as "file:line function"."""
+    import traceback
+
+    import peewee
+    built, original = [], peewee.Database.get_sql_context
+
+    def counting(self, *args, **kwargs):
+        ours = [f for f in traceback.extract_stack()[:-1] if "/kiosk/" in f.filename]
+        built.append(f"{ours[-1].filename.rsplit('/kiosk/', 1)[1]}:{ours[-1].lineno} {ours[-1].name}" if ours else "?")
+        return original(self, *args, **kwargs)
+
+    peewee.Database.get_sql_context = counting
+    try:
+        yield built
+    finally:
+        peewee.Database.get_sql_context = original

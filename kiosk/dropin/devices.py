@@ -88,8 +88,11 @@ def current(kind):
     token = request.cookies.get(COOKIES[kind])
     if not token or len(token) > 100:
         return None
-    device = Device.get_or_none((Device.token_hash == _hash(token)) & (Device.kind == kind)
-                                & Device.revoked_at.is_null())
+    # Every kiosk step and every display poll Flask answers asks: SQL built once per kind.
+    found = live.select_prepared(Device, f"current-device-{kind}", lambda token_hash: Device.select().where(
+        (Device.token_hash == token_hash) & (Device.kind == kind) & Device.revoked_at.is_null()),
+        token_hash=_hash(token))
+    device = found[0] if found else None
     if device is not None:
         now = utcnow()
         if device.last_seen_at is None or now - device.last_seen_at > TOUCH_EVERY:

@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext, ngettext
+from peewee import fn
 
+from ..db import database
 from . import live
 from .models import DeskAssignment, Ticket
 from .queue import call_order
@@ -17,11 +19,13 @@ LATE_GRACE = timedelta(minutes=15)  # staff see people a little after the end; l
 
 def average_visit_minutes():
     """Mean time with staff over the most recent finished visits, or the configured guess."""
-    rows = (Ticket.select(Ticket.called_at, Ticket.started_at, Ticket.finished_at)
-            .where((Ticket.state == "done") & Ticket.finished_at.is_null(False))
-            .order_by(Ticket.finished_at.desc()).limit(RECENT_VISITS).tuples())
-    lengths = [(finished - (started or called)).total_seconds() / 60
-               for called, started, finished in rows if (started or called)]
+    # Worked out after every change the queue's figures see (_queue_figures): SQL built once.
+    rows = live.select_prepared(Ticket, "recent-visits", lambda: (
+        Ticket.select(Ticket.called_at, Ticket.started_at, Ticket.finished_at)
+        .where((Ticket.state == "done") & Ticket.finished_at.is_null(False))
+        .order_by(Ticket.finished_at.desc()).limit(RECENT_VISITS)))
+    lengths = [(t.finished_at - (t.started_at or t.called_at)).total_seconds() / 60
+               for t in rows if (t.started_at or t.called_at)]
     lengths = [m for m in lengths if 0 < m < 180]
     if not lengths:
         return current_app.config["DEFAULT_VISIT_MINUTES"]
@@ -31,7 +35,9 @@ def average_visit_minutes():
 def staff_on_duty(session):
     if session is None or session.id is None:
         return 1
-    return max(1, DeskAssignment.select().where(DeskAssignment.session == session).count())
+    sql, params = live.prepared("desks-staffed", lambda session_id: DeskAssignment.select(fn.COUNT(DeskAssignment.id))
+                                .where(DeskAssignment.session == session_id), session_id=session.id)
+    return max(1, database.execute_sql(sql, params).fetchone()[0])
 
 
 @dataclass
@@ -84,9 +90,10 @@ def _queue_figures(session, version=None):
     """
     def work_out():
         # Only the ids, in Call next's order: a whole ticket per waiting row cost far more than the sort.
-        order = [ticket_id for (ticket_id,) in Ticket.select(Ticket.id)
-                 .where((Ticket.session == session.id) & (Ticket.state == "waiting"))
-                 .order_by(*call_order()).tuples()]
+        sql, params = live.prepared("call-order", lambda session_id: (
+            Ticket.select(Ticket.id).where((Ticket.session == session_id) & (Ticket.state == "waiting"))
+            .order_by(*call_order())), session_id=session.id)
+        order = [ticket_id for (ticket_id,) in database.execute_sql(sql, params)]
         return order, average_visit_minutes(), staff_on_duty(session)
     return live.per_version("queue_figures", session.office_id, work_out, queue_version=version, scope=session.id)
 

@@ -200,9 +200,10 @@ def _extras_ended(office_id, now, day, queue_version):
     cached = cache.get(office_id)
     if cached is None or cached[:2] != (queue_version, day):
         start, _ = schedule().local_day_bounds(day)
-        ends = [row[0] for row in DropInSession.select(DropInSession.ends_at)
-                .where((DropInSession.office == office_id) & DropInSession.extra
-                       & (DropInSession.starts_at >= start)).tuples()]
+        ends = [s.ends_at for s in select_prepared(DropInSession, "extra-session-ends", lambda office, start: (
+            DropInSession.select(DropInSession.ends_at)
+            .where((DropInSession.office == office) & DropInSession.extra & (DropInSession.starts_at >= start))),
+            office=office_id, start=start)]
         cached = cache[office_id] = (queue_version, day, ends)
     ended = sum(1 for end in cached[2] if end <= now)
     return f"x{ended}" if ended else ""

@@ -382,13 +382,18 @@ def session_tickets(session):
     """Every ticket of the session with its room and caller, in one query."""
     if session is None or session.id is None:
         return []
+    # Every queue drawn after a change reads these: SQL built once.
+    return select_prepared(Ticket, "session-tickets", _session_tickets_query, session_id=session.id)
+
+
+def _session_tickets_query(session_id):
     caller = StaffUser.alias()
     # Only what the screens show of the room and the caller: every poll that renders loads these
     # rows, and a whole staff row (password hash, two-factor secrets) per ticket is cost and risk.
-    return list(Ticket.select(Ticket, Room.id, Room.name, caller.id, caller.display_name)
-                .join_from(Ticket, Room, JOIN.LEFT_OUTER, on=(Ticket.room == Room.id), attr="room")
-                .join_from(Ticket, caller, JOIN.LEFT_OUTER, on=(Ticket.called_by == caller.id), attr="called_by")
-                .where(Ticket.session == session).order_by(Ticket.number))
+    return (Ticket.select(Ticket, Room.id, Room.name, caller.id, caller.display_name)
+            .join_from(Ticket, Room, JOIN.LEFT_OUTER, on=(Ticket.room == Room.id), attr="room")
+            .join_from(Ticket, caller, JOIN.LEFT_OUTER, on=(Ticket.called_by == caller.id), attr="called_by")
+            .where(Ticket.session == session_id).order_by(Ticket.number))
 
 
 TICKET_PAGE_LIFE = timedelta(days=7)
@@ -437,13 +442,16 @@ def board(session):
     """What the wall screen shows: the number now being called, the last few calls, how many wait."""
     calls, waiting_count = [], 0
     if session is not None and session.id is not None:
-        calls = list(Ticket.select(Ticket.id, Ticket.number, Ticket.state, Ticket.called_at,
-                                   Ticket.call_count, Room.name)
-                     .join(Room)
-                     .where((Ticket.session == session) & Ticket.called_at.is_null(False)
-                            & Ticket.state.in_(("called", "in_progress", "done")))
-                     .order_by(Ticket.called_at.desc()).limit(RECENT_CALLS + 1))
-        waiting_count = Ticket.select().where((Ticket.session == session) & (Ticket.state == "waiting")).count()
+        # Drawn once per change for every display of the office: SQL built once.
+        calls = select_prepared(Ticket, "board-calls", lambda session_id: (
+            Ticket.select(Ticket.id, Ticket.number, Ticket.state, Ticket.called_at, Ticket.call_count, Room.name)
+            .join(Room)
+            .where((Ticket.session == session_id) & Ticket.called_at.is_null(False)
+                   & Ticket.state.in_(("called", "in_progress", "done")))
+            .order_by(Ticket.called_at.desc()).limit(RECENT_CALLS + 1)), session_id=session.id)
+        sql, params = live.prepared("board-waiting", lambda session_id: Ticket.select(fn.COUNT(Ticket.id)).where(
+            (Ticket.session == session_id) & (Ticket.state == "waiting")), session_id=session.id)
+        waiting_count = database.execute_sql(sql, params).fetchone()[0]
     now_calling = calls[0] if calls and calls[0].state == "called" else None
     recent = calls[1:] if now_calling else calls[:RECENT_CALLS]
     return {"now_calling": now_calling, "recent": recent, "waiting_count": waiting_count}

@@ -17,7 +17,7 @@ from kiosk.people.models import StaffUser
 
 from ..factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
 from ..pages import unchanged
-from ..queries import counting_queries
+from ..queries import building_sql, counting_queries
 
 
 @pytest.fixture
@@ -62,6 +62,20 @@ def test_changed_fragment_queries_do_not_grow_with_the_queue(client, busy, path)
         response = client.get(f"{path}?v=stale")
     assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
     assert len(many) == len(few), (few, many)
+
+
+@pytest.mark.parametrize("path, shows", [("/staff/queue/live", "V0"), ("/staff/desk/live", "V0"),
+                                         ("/display/live", "6 waiting")])
+def test_a_fragment_drawn_after_a_change_builds_no_sql(client, busy, path, shows):
+    """Every screen draws its fragment again after each change (twenty offices: dozens a second), so each read
+    it makes has its SQL built the first time and kept (live.prepared): peewee compiles none of them again."""
+    client.get(f"{path}?v=stale")
+    client.get(f"{path}?v=stale")
+    make_ticket(name="V0")
+    with building_sql() as built:
+        response = client.get(f"{path}?v=stale")
+    assert response.status_code == 200 and shows in response.get_data(as_text=True)
+    assert built == [], f"SQL built while drawing {path}: {built}"
 
 
 def test_every_display_gets_the_board_made_once_per_change(app, busy, clock):

@@ -8,6 +8,7 @@ the backup) runs once, although every worker checks for it as it starts.
 Runs in the PostgreSQL pass of `make test`, which starts a Redis server beside PostgreSQL
 (scripts/redis_test_server.sh sets REDIS_URL).
 """
+import http.client
 import os
 import re
 import secrets
@@ -103,6 +104,30 @@ def test_the_eleventh_check_in_in_a_minute_is_refused_whichever_worker_gets_it(s
         from kiosk.dropin.models import Ticket
         assert Ticket.select().count() == 10
     server.release()
+
+
+def test_a_wall_display_polls_over_one_connection_that_stays_open(server):
+    """gunicorn.conf.py's threaded workers keep a screen's connection from one poll to the next, so no worker
+    waits on every poll for the browser to close it (what gunicorn's sync workers do). The display is asked
+    five times, a poll period apart, over one connection: the same worker answers each, none says it closes."""
+    name, token = server.enrol("display")
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    sockets = set()
+    try:
+        for poll in range(5):
+            connection.request("GET", "/display/live", headers={"Cookie": f"{name}={token}", "HX-Request": "true"})
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == 200 and b"0 waiting" in body, (response.status, body[:300])
+            assert not response.will_close, f"poll {poll + 1}: the server closed the connection"
+            sockets.add(id(connection.sock))
+            time.sleep(2 if poll < 4 else 0)  # the display's poll period
+    finally:
+        connection.close()
+    assert len(sockets) == 1, "each poll opened a new connection"
+    polls = wait_for_log(server, "GET", "/display/live", 5)
+    assert len({pid for pid, _ in polls}) == 1, f"one connection, one worker: {polls}"
+    assert [status for _, status in polls] == [200] * 5
 
 
 def test_the_day_s_housekeeping_runs_once_for_all_the_workers(server, tmp_path):
