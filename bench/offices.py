@@ -92,6 +92,25 @@ def servers_from_environment():
     return url, redis
 
 
+# The load generator's scheduling priority (nice). It shares the two cores with the server it measures: at the
+# default priority a response that has arrived waits until locust next gets a core, and that wait was counted
+# as the server's (the same run's p95 polls about twice as long). Ahead of the server, locust's clock reads
+# an answer when it comes, as a browser on a screen of its own would; it still takes its CPU from the same cores.
+LOADGEN_NICE = -10
+
+
+def ahead_of_server(pid):
+    """Give the load generator (`pid`) LOADGEN_NICE; the niceness it runs at (0 when the system refuses: not root)."""
+    try:
+        process = psutil.Process(pid)
+        process.nice(LOADGEN_NICE)
+        return process.nice()
+    except (psutil.AccessDenied, PermissionError):
+        return 0
+    except psutil.NoSuchProcess:
+        return None
+
+
 def fsync_on(url):
     import psycopg2  # noqa: PLC0415 - the PostgreSQL run alone needs it
 
@@ -157,6 +176,7 @@ class OfficesBench:
         self.database_url, self.redis_url = database_url, redis_url
         self.secret = secrets.token_hex(32)
         self.servers = []
+        self.loadgen_nice = None
 
     def head_counts(self):
         """Locust's fixed counts per user class: one office's, times the offices (each user works at one)."""
@@ -212,8 +232,14 @@ class OfficesBench:
         window.start()
         logfile_path = self.workdir / f"{tag}.locust.log"
         with open(logfile_path, "w") as logfile:
-            proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT,
-                                  timeout=p["warmup"] + p["seconds"] + 180)
+            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT)
+            try:
+                self.loadgen_nice = ahead_of_server(proc.pid)
+                proc.wait(timeout=p["warmup"] + p["seconds"] + 180)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
         wall, machine1 = time.monotonic() - wall0, psutil.cpu_times()
         window.cancel()
         note("to")
@@ -317,6 +343,7 @@ class OfficesBench:
                 "limits": "Redis (RATELIMIT_STORAGE_URI), a fresh key prefix per run",
                 "gunicorn": version("gunicorn"),
                 "load_generator": f"locust {version('locust')} FastHttpUser, headless, its own process",
+                "load_generator_nice": self.loadgen_nice,
                 "schedule": OPEN_ALL_DAY, "overrides": SIGN_IN_LIMITS,
                 "targets": TARGETS,
             },

@@ -326,9 +326,17 @@ def offices_table(results):
                   f"peak MB their resident memory summed. "
                   f"The whole machine was busy {min(busy):.0f}–{max(busy):.0f}% of {100 * m['cores']}% (server, "
                   f"PostgreSQL, Redis, locust and anything else running); load generator at most "
-                  f"{results['load_generator']['max_cpu_percent']:.0f}% of one core "
+                  f"{results['load_generator']['max_cpu_percent']:.0f}% of one core{_ahead(s)} "
                   f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck)."]
     return "\n".join(lines)
+
+
+def _ahead(settings):
+    """How the load generator was scheduled beside the server (bench/offices.py, LOADGEN_NICE)."""
+    nice = settings.get("load_generator_nice")
+    if not nice:
+        return ", at the server's own priority" if nice == 0 else ""
+    return f", scheduled ahead of the server (nice {nice}) so that it reads each answer when it arrives"
 
 
 def _workers_as_set(settings):

@@ -372,6 +372,11 @@ def with_token(parts, token):
     return token.encode().join(parts)
 
 
+# How long a token signed for a session is sent again (csrf_token_of), and for how many sessions at most.
+CSRF_REUSE_SECONDS = 600
+CSRF_KEPT = 4096
+
+
 def csrf_token_of(contents):
     """The CSRF token Flask-WTF's generate_csrf would give the session holding `contents`, made without a
     request (web/idle_polls.py); None when the session has no token yet (generate_csrf would add one)."""
@@ -380,11 +385,25 @@ def csrf_token_of(contents):
         return None
     config = current_app.config
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    # Signing was a quarter of what a copy sent from memory cost, and a screen asks every few seconds: a token
+    # signed for this session is sent again for CSRF_REUSE_SECONDS (a tenth of the tokens' lifetime when they
+    # expire; as configured they do not, and live as long as the sign-in).
+    limit = config.get("WTF_CSRF_TIME_LIMIT")
+    reuse_for = CSRF_REUSE_SECONDS if limit is None else min(CSRF_REUSE_SECONDS, limit / 10)
+    signed = current_app.extensions.setdefault("dropin_csrf_signed", {})
+    now = time.monotonic()
+    held = signed.get((secret, raw))
+    if held is not None and now - held[1] < reuse_for:
+        return held[0]
     serializers = current_app.extensions.setdefault("dropin_csrf_serializers", {})
     signer = serializers.get(secret)
     if signer is None:
         signer = serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
-    return signer.dumps(raw)
+    token = signer.dumps(raw)
+    if len(signed) >= CSRF_KEPT:
+        signed.clear()  # rare: the sessions polling now sign theirs again once
+    signed[(secret, raw)] = (token, now)
+    return token
 
 
 def per_version(name, office_id, compute, queue_version=None, scope=None):

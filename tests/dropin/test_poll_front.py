@@ -10,18 +10,24 @@ from kiosk.web import session_cookie
 
 from ..conftest import Auth
 from ..factories import PASSWORD, enrol_device, make_staff, make_ticket
-from ..pages import assert_own_csrf_token, start_visit, text, unchanged
+from ..pages import CSRF_FIELD, assert_own_csrf_token, start_visit, text, unchanged
 from ..queries import counting_queries
 
 
-def test_a_screen_behind_gets_the_copy_with_one_query_and_a_token_of_its_own_that_works(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    first, second = app.test_client(), app.test_client()
-    for screen in (first, second):
+def _reception_screens(app):
+    """Two browsers signed in as two members of reception, through the sign-in form with CSRF checked."""
+    screens = app.test_client(), app.test_client()
+    for screen in screens:
         user = make_staff("reception")
         token = csrf_token(screen.get("/login").get_data(as_text=True))
         assert screen.post("/login", data={"username": user.username, "password": PASSWORD,
                                            "csrf_token": token}).status_code == 302
+    return screens
+
+
+def test_a_screen_behind_gets_the_copy_with_one_query_and_a_token_of_its_own_that_works(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    first, second = _reception_screens(app)
     make_ticket(name="Ann")
     shown = poll_key()
     for screen in (first, second):
@@ -35,6 +41,23 @@ def test_a_screen_behind_gets_the_copy_with_one_query_and_a_token_of_its_own_tha
     assert len(sql) == 1, sql  # the sign-in and version check: the copy came from memory
     assert "Bea" in text(copy) and copy.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in copy.headers
     assert_own_csrf_token(app, second, copy)
+
+
+def test_copy_after_copy_each_screen_is_sent_its_own_token_that_works(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    first, second = _reception_screens(app)
+    for screen in (first, second):
+        screen.get("/staff/queue")
+    sent = {first: [], second: []}
+    for name in ("Ann", "Bea"):
+        shown = poll_key()
+        make_ticket(name=name)
+        for screen in (first, second):  # the first draws the copy, the second is sent it from memory
+            answer = screen.get(f"/staff/queue/live?v={shown}")
+            assert name in text(answer)
+            assert_own_csrf_token(app, screen, answer)
+            sent[screen].append(set(CSRF_FIELD.findall(answer.get_data(as_text=True))).pop())
+    assert not set(sent[first]) & set(sent[second])  # each screen its own, however often it is sent a copy
 
 
 def test_each_keyworker_is_sent_only_their_own_desk(app):
