@@ -10,10 +10,15 @@ unchanged poll while the other draws a fragment; more made the slowest polls slo
 the threads taking turns at Python's lock.
 """
 import gc
+import os
 
 worker_class = "gthread"
 threads = 2
 keepalive = 10  # seconds an idle connection is kept: a poll comes every 2 s
+if os.path.isdir("/dev/shm"):
+    # Each worker touches a file on every turn of its loop to tell the master it is alive: kept in memory, as
+    # gunicorn's documentation advises, not on a disk.
+    worker_tmp_dir = "/dev/shm"
 
 
 def post_worker_init(worker):

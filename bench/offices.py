@@ -71,7 +71,8 @@ TARGETS = {"poll_p95_ms": 50, "visible_p95_ms": 2500}
 def gunicorn_settings():
     """What the project's gunicorn.conf.py sets (the worker class, threads, keep-alive), which the server reads."""
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    return {name: settings[name] for name in ("worker_class", "threads", "keepalive") if name in settings}
+    return {name: settings[name] for name in ("worker_class", "threads", "keepalive", "worker_tmp_dir")
+            if name in settings}
 
 
 class Refused(Exception):
@@ -109,6 +110,20 @@ def ahead_of_server(pid):
         return 0
     except psutil.NoSuchProcess:
         return None
+
+
+def reference_loop_ms(tries=5):
+    """How fast this machine runs Python just now: the fastest of `tries` runs of a fixed loop, in ms. A virtual
+    machine's speed can change from one minute to the next; the figures beside it are read with it."""
+    fastest = None
+    for _ in range(tries):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        took = (time.perf_counter() - started) * 1000
+        fastest = took if fastest is None else min(fastest, took)
+    return round(fastest, 1)
 
 
 def fsync_on(url):
@@ -177,6 +192,7 @@ class OfficesBench:
         self.secret = secrets.token_hex(32)
         self.servers = []
         self.loadgen_nice = None
+        self.speed = {}  # reference_loop_ms() before each worker count's load
 
     def head_counts(self):
         """Locust's fixed counts per user class: one office's, times the offices (each user works at one)."""
@@ -258,6 +274,7 @@ class OfficesBench:
     def one(self, workers):
         """Seed afresh, serve with `workers` gunicorn workers, load it; the figures for one row."""
         manifest_path, manifest, seed_s = self.seed(workers)
+        self.speed[workers] = reference_loop_ms()
         server = Gunicorn(f"gunicorn-{workers}w", workers, self.server_env(), self.workdir)
         self.servers.append(server)
         try:
@@ -348,6 +365,7 @@ class OfficesBench:
                 "targets": TARGETS,
             },
             "runs": runs,
+            "reference_loop_ms": dict(self.speed),
             "errors": sum(r["errors"] for r in runs),
             "load_generator": {"max_cpu_percent": loadgen, "not_the_bottleneck": loadgen < 90,
                                "note": "locust runs every user on one thread (gevent): it is the limit only "

@@ -327,8 +327,19 @@ def offices_table(results):
                   f"The whole machine was busy {min(busy):.0f}–{max(busy):.0f}% of {100 * m['cores']}% (server, "
                   f"PostgreSQL, Redis, locust and anything else running); load generator at most "
                   f"{results['load_generator']['max_cpu_percent']:.0f}% of one core{_ahead(s)} "
-                  f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck)."]
+                  f"({'not' if results['load_generator']['not_the_bottleneck'] else 'possibly'} the bottleneck)."
+                  + _speed(results)]
     return "\n".join(lines)
+
+
+def _speed(results):
+    """The machine's speed before each worker count's load (bench/offices.py, reference_loop_ms), in words."""
+    speed = results.get("reference_loop_ms")
+    if not speed:
+        return ""
+    by_workers = ", ".join(f"{workers}: {ms}" for workers, ms in speed.items())
+    return (f" A fixed Python loop (a million additions, the fastest of five) took, before each worker count's "
+            f"load, (ms) {by_workers}: the machine's own speed, which moves from minute to minute on a shared host.")
 
 
 def _ahead(settings):

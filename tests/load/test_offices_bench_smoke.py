@@ -45,6 +45,8 @@ def test_smoke_offices_bench_seeds_serves_loads_every_office_and_reports(tmp_pat
     assert results["errors"] == 0 and row["errors"] == 0, row["error_examples"]
     # The load generator ran ahead of the server where the system allows (as root), so its clock is not the server's.
     assert results["settings"]["load_generator_nice"] == (LOADGEN_NICE if os.geteuid() == 0 else 0)
+    # The machine's speed was read before the load, to read the figures with.
+    assert list(results["reference_loop_ms"].values())[0] > 0 and len(results["reference_loop_ms"]) == 1
     # gunicorn's master and the workers asked for, all measured.
     assert row["workers"] == results["settings"]["workers"][0] and row["server_processes"] == row["workers"] + 1
 
