@@ -43,8 +43,8 @@ def test_smoke_offices_bench_seeds_serves_loads_every_office_and_reports(tmp_pat
     assert len(results["runs"]) == 1
     row = results["runs"][0]
     assert results["errors"] == 0 and row["errors"] == 0, row["error_examples"]
-    # The load generator ran ahead of the server where the system allows (as root), so its clock is not the server's.
-    assert results["settings"]["load_generator_nice"] == (LOADGEN_NICE if os.geteuid() == 0 else 0)
+    # The load generator ran ahead of the server where the system allows it, so its clock is not the server's.
+    assert results["settings"]["load_generator_nice"] == (LOADGEN_NICE if _may_run_ahead() else 0)
     # The machine's speed was read before the load, to read the figures with.
     assert list(results["reference_loop_ms"].values())[0] > 0 and len(results["reference_loop_ms"]) == 1
     # gunicorn's master and the workers asked for, all measured.
@@ -79,6 +79,19 @@ def test_smoke_offices_bench_seeds_serves_loads_every_office_and_reports(tmp_pat
     assert text.count(OFFICES_START) == 1 and text.count(OFFICES_END) == 1
     assert text.index("<!-- bench:end -->") < text.index(OFFICES_START) < text.index("After.")
     assert "| 2 |" in text and "Intro." in text
+
+
+def _may_run_ahead():
+    """Whether a process here may be given a higher priority (root, with the right to change it)."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        psutil.Process(child.pid).nice(LOADGEN_NICE)
+        return True
+    except psutil.AccessDenied:
+        return False
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_refuses_without_postgres_and_redis(tmp_path):
