@@ -69,7 +69,8 @@ TARGETS = {"poll_p95_ms": 50, "visible_p95_ms": 2500}
 
 
 def gunicorn_settings():
-    """What the project's gunicorn.conf.py sets (the worker class, threads, keep-alive), which the server reads."""
+    """What the project's gunicorn.conf.py sets (the worker class, threads, keep-alive, the heartbeat's folder), which
+    the server reads."""
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     return {name: settings[name] for name in ("worker_class", "threads", "keepalive", "worker_tmp_dir")
             if name in settings}
@@ -95,13 +96,15 @@ def servers_from_environment():
 
 # The load generator's scheduling priority (nice). It shares the two cores with the server it measures: at the
 # default priority a response that has arrived waits until locust next gets a core, and that wait was counted
-# as the server's (the same run's p95 polls about twice as long). Ahead of the server, locust's clock reads
-# an answer when it comes, as a browser on a screen of its own would; it still takes its CPU from the same cores.
+# as the server's (side by side, p95 polls about twice as long while the server kept up). Ahead of the server,
+# locust's clock reads an answer when it comes and every poll is sent on time, as browsers on screens of their
+# own would (so an overloaded server is seen to be: at the default priority locust slowed down with it); it
+# still takes its CPU from the same cores.
 LOADGEN_NICE = -10
 
 
 def ahead_of_server(pid):
-    """Give the load generator (`pid`) LOADGEN_NICE; the niceness it runs at (0 when the system refuses: not root)."""
+    """Give the load generator (`pid`) LOADGEN_NICE; the niceness it runs at (0 when the system does not allow it)."""
     try:
         process = psutil.Process(pid)
         process.nice(LOADGEN_NICE)
