@@ -10,7 +10,7 @@ from peewee import fn
 from ..db import database
 from . import live
 from .models import DeskAssignment, Ticket
-from .queue import call_order
+from .reads import call_order
 
 RECENT_VISITS = 30
 NEAR_END = timedelta(minutes=45)  # in a session's last 45 minutes a ticket says either way whether it will be seen

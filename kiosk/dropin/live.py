@@ -138,7 +138,7 @@ def version_and(name, office_id, allowed, memo=None, **values):
 def ticket_version(token, shown_since):
     """(office id, queue version) for the ticket a visitor's phone polls, in one read, or None when
     the token names no ticket still shown (its session ended before `shown_since`; see
-    queue.ticket_by_token): a poll with a made-up token learns nothing about any office's queue."""
+    reads.ticket_by_token): a poll with a made-up token learns nothing about any office's queue."""
     if len(token) > 64:
         return None
     sql, params = prepared("ticket-version", lambda token: (

@@ -29,7 +29,7 @@ from werkzeug.http import parse_cookie
 
 from ..clock import utcnow
 from ..dropin import devices, live
-from ..dropin.queue import ticket_pages_since
+from ..dropin.reads import ticket_pages_since
 from ..offices.models import DEFAULT_OFFICE_ID
 from .. import audit
 from ..cases import visits

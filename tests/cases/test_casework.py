@@ -7,7 +7,8 @@ from kiosk.cases import bookings, eligibility, families, services as casework, v
 from kiosk.cases.models import Appointment, Case, ContactEntry, FamilyContact, SafetyFlag, TicketLink
 from kiosk.errors import BadInput, Refused, StaleRecord
 from kiosk.dropin.models import Room, Ticket
-from kiosk.dropin.queue import move, session_tickets, waiting
+from kiosk.dropin.queue import move
+from kiosk.dropin.reads import session_tickets, waiting
 from kiosk.dropin.sessions import working_session
 
 from ..factories import make_case, make_staff, make_ticket

@@ -7,7 +7,8 @@ from kiosk.cases import bookings, services as casework
 from kiosk.cases import visits
 from kiosk.dropin import live
 from kiosk.dropin.models import Room, Ticket
-from kiosk.dropin.queue import call_next, choose_room, hand_to, move, set_priority, waiting
+from kiosk.dropin.queue import call_next, choose_room, hand_to, move, set_priority
+from kiosk.dropin.reads import waiting
 from kiosk.dropin.sessions import working_session
 from kiosk.errors import CheckInClosed, Refused, StaleTicket
 

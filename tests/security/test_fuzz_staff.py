@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from kiosk.cases.models import Appointment, Case, FamilyMember
 from kiosk.dropin.models import NEEDS, STATES, VISIT_FOR, Room, Ticket
 from kiosk.offices.models import Office
-from kiosk.dropin.queue import current_visitor, move
+from kiosk.dropin.queue import move
+from kiosk.dropin.reads import current_visitor
 from kiosk.dropin.sessions import close_checkin, reopen_checkin, working_session
 from kiosk.web.reception.forms import TICKET_ACTIONS
 

@@ -15,7 +15,8 @@ from ... import i18n
 from ...clock import utcnow
 from ...dropin import devices
 from ...dropin.estimates import estimate, wait_words
-from ...dropin.queue import check_in, ticket_by_token
+from ...dropin.queue import check_in
+from ...dropin.reads import ticket_by_token
 from ...dropin.schedule import describe_week
 from ...dropin.sessions import checkin_session, next_opening, why_closed
 from ...offices.timetable import timetable

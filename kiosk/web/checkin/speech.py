@@ -6,7 +6,7 @@ from flask_babel import get_locale, gettext, ngettext
 from ... import speech as read_aloud
 from ...clock import utcnow
 from ...dropin.estimates import estimate, wait_words
-from ...dropin.queue import ticket_by_token
+from ...dropin.reads import ticket_by_token
 from ...offices.timetable import office_facts
 from .routes import VISIT, bp, closed_context
 from . import words

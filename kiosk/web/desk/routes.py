@@ -5,7 +5,8 @@ from ...cases import visits
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.models import Room
-from ...dropin.queue import call_next, choose_room, current_visitor_and_link, desk_room, rooms_in_use, waiting_at_desk
+from ...dropin.queue import call_next, choose_room
+from ...dropin.reads import current_visitor_and_link, desk_room, rooms_in_use, waiting_at_desk
 from ...dropin.schedule import schedule
 from ...dropin.sessions import today_bounds, working_session
 from ...errors import Refused

@@ -5,7 +5,7 @@ from flask_login import current_user
 from ... import speech as read_aloud
 from ...clock import utcnow
 from ...dropin import devices, live
-from ...dropin.queue import board
+from ...dropin.reads import board
 from ...dropin.sessions import why_closed, working_session
 from ...offices.models import current_office_id
 from ...people import sign_in

@@ -13,10 +13,8 @@ from ...clock import utcnow
 from ...dropin import live
 from ...dropin.estimates import counters, expected_after_close
 from ...dropin.models import AFTER_CLOSE
-from ...dropin.queue import (
-    check_in, decide_after_close, desk_room, hand_to, move, rooms_in_use, session_tickets, set_priority, ticket_by_id,
-    waiting,
-)
+from ...dropin.queue import check_in, decide_after_close, hand_to, move, set_priority, ticket_by_id
+from ...dropin.reads import desk_room, rooms_in_use, session_tickets, waiting
 from ...dropin.schedule import schedule
 from ...dropin.sessions import (
     close_checkin, close_early, open_extra_session, reopen_checkin, today_bounds, why_closed, working_session,

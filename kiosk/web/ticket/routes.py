@@ -5,7 +5,7 @@ from ... import i18n
 from ...clock import utcnow
 from ...dropin import live
 from ...dropin.estimates import estimate, wait_words
-from ...dropin.queue import ticket_by_token, ticket_pages_since
+from ...dropin.reads import ticket_by_token, ticket_pages_since
 from ...dropin.sessions import next_opening
 from ...offices.models import use_office
 from ...offices.timetable import office_facts
