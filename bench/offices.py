@@ -109,7 +109,7 @@ def ahead_of_server(pid):
         process = psutil.Process(pid)
         process.nice(LOADGEN_NICE)
         return process.nice()
-    except (psutil.AccessDenied, PermissionError):
+    except psutil.AccessDenied:
         return 0
     except psutil.NoSuchProcess:
         return None

@@ -345,8 +345,10 @@ def _speed(results):
 def _ahead(settings):
     """How the load generator was scheduled beside the server (bench/offices.py, LOADGEN_NICE)."""
     nice = settings.get("load_generator_nice")
-    if not nice:
-        return ", at the server's own priority" if nice == 0 else ""
+    if nice is None:  # not recorded (results from before it was), or locust had gone already
+        return ""
+    if nice == 0:
+        return ", at the server's own priority"
     return f", scheduled ahead of the server (nice {nice}) so that it reads each answer when it arrives"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.offices import LOADGEN_NICE
+from bench.offices import LOADGEN_NICE, ahead_of_server
 from bench.report import OFFICES_END, OFFICES_START, update_readme_offices
 
 from ..backends import POSTGRES
@@ -85,10 +85,7 @@ def _may_run_ahead():
     """Whether a process here may be given a higher priority (root, with the right to change it)."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
     try:
-        psutil.Process(child.pid).nice(LOADGEN_NICE)
-        return True
-    except psutil.AccessDenied:
-        return False
+        return ahead_of_server(child.pid) == LOADGEN_NICE
     finally:
         child.kill()
         child.wait()
