@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.cases import bookings, services as casework
+from kiosk.cases import bookings
 from kiosk.cases import visits
 from kiosk.dropin import live
 from kiosk.dropin.models import Room, Ticket

@@ -10,7 +10,6 @@ from ...dropin.reads import current_visitor_and_link, desk_room, rooms_in_use, w
 from ...dropin.schedule import schedule
 from ...dropin.sessions import today_bounds, working_session
 from ...errors import Refused
-from ...offices.models import current_office_id
 from ..access import me, staff_required
 from ..respond import done, staff_poll, valid
 from .forms import RoomForm
