@@ -11,7 +11,6 @@ own fresh database: once timed, once under tracemalloc (which slows Python down)
 import argparse
 import csv
 import io
-import json
 import resource
 import sys
 import tempfile

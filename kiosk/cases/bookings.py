@@ -11,6 +11,7 @@ from ..clock import utcnow
 from ..dropin import live
 from ..dropin.schedule import schedule
 from ..errors import BadInput, NotAllowed, NotFound, Refused
+from ..offices.models import current_office_id, works_at
 from ..transactions import write_transaction
 from .models import BOOKING_KINDS, CONFERENCE_ATTENDEES, Appointment, Case, ContactEntry
 from .services import get_case
@@ -105,23 +106,25 @@ def attendee_labels(booking):
 
 
 def expected_cases(today, keyworker=None, released_within=timedelta(days=7)):
-    """Who may come in today besides office appointments: released in the last week, or marked expected.
+    """Who may come in today besides office appointments: released in the last week, or marked expected, at
+    this office (their keyworker works here; someone with no keyworker yet may come in at any office).
     [(case, why)], with only the columns the lists show. One keyworker's, for their desk, are picked from
     everyone's: read once per poll key for the queue and every desk drawn for it (live.per_poll_key_within)."""
     # Reception's queue and each keyworker's desk ask on every render: SQL built once.
     since = today - released_within
     rows = live.per_poll_key_within("expected_cases", (today, since), lambda: live.select_prepared(
-        Case, "expected-cases", _expected_query, today=today, since=since))
+        Case, "expected-cases", _expected_query, today=today, since=since, office=current_office_id()))
     if keyworker is not None:
         rows = [case for case in rows if case.keyworker_id == keyworker.id]
     return [(case, "expected today" if case.expected_on == today else
              f"released {case.release_date:%d/%m}") for case in rows]
 
 
-def _expected_query(today, since):
+def _expected_query(today, since, office):
     return (Case.select(Case.id, Case.reference, Case.name, Case.preferred_name, Case.release_date, Case.expected_on,
                         Case.keyworker)
-            .where((Case.status != "closed") & ((Case.expected_on == today) | (Case.release_date.between(since, today))))
+            .where((Case.status != "closed") & ((Case.expected_on == today) | (Case.release_date.between(since, today)))
+                   & (Case.keyworker.is_null() | works_at(Case.keyworker, office)))
             .order_by(Case.name))
 
 

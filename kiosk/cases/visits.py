@@ -8,10 +8,11 @@ from ..db import database
 from ..dropin import live
 from ..dropin.models import Ticket
 from ..errors import BadInput, NotFound, Refused
+from ..offices.models import current_office_id, works_at
 from ..people.models import StaffUser
 from ..transactions import write_transaction
 from . import families
-from .models import FLAG_KINDS, ActionPlanItem, Appointment, Case, ContactEntry, FamilyMember, SafetyFlag, TicketLink
+from .models import FLAG_KINDS, ActionPlanItem, Appointment, Case, ContactEntry, SafetyFlag, TicketLink
 from .bookings import expected_cases
 from .services import create_case, get_case
 
@@ -123,24 +124,27 @@ def record_visit(ticket, staff, outcome, now):
 
 
 def todays_appointments(day_start, day_end, keyworker=None):
-    """Today's office appointments: outreach happens elsewhere, so it is not on the drop-in's list. Those of
-    one keyworker, for their desk, are picked from everyone's: read once per poll key for the queue and every
-    desk drawn for it (live.per_poll_key_within)."""
+    """Today's appointments at this office, with keyworkers who work here: outreach happens elsewhere, so it is
+    not on the drop-in's list, and another office's reception has its own. Those of one keyworker, for their
+    desk, are picked from everyone's: read once per poll key for the queue and every desk drawn for it
+    (live.per_poll_key_within)."""
     # Reception's queue and each keyworker's desk show these on every render: SQL built once, and
     # only the columns shown, never a whole case or staff row (a staff row holds the password hash
     # and two-factor secret).
     everyone = live.per_poll_key_within("todays_appointments", (day_start, day_end), lambda: live.select_prepared(
-        Appointment, "todays-appointments", _todays_appointments_query, day_start=day_start, day_end=day_end))
+        Appointment, "todays-appointments", _todays_appointments_query, day_start=day_start, day_end=day_end,
+        office=current_office_id()))
     return everyone if keyworker is None else [a for a in everyone if a.keyworker.id == keyworker.id]
 
 
-def _todays_appointments_query(day_start, day_end):
+def _todays_appointments_query(day_start, day_end, office):
     return (Appointment.select(Appointment.id, Appointment.starts_at, Appointment.status,
                                Case.id, Case.reference, Case.name, Case.preferred_name,
                                StaffUser.id, StaffUser.display_name)
             .join(Case).switch(Appointment).join(StaffUser)
             .where((Appointment.starts_at >= day_start) & (Appointment.starts_at < day_end)
-                   & (Appointment.kind == "office") & (Appointment.status != "cancelled"))
+                   & (Appointment.kind == "office") & (Appointment.status != "cancelled")
+                   & works_at(Appointment.keyworker, office))
             .order_by(Appointment.starts_at))
 
 

@@ -1,7 +1,7 @@
 """Who may open a page: signed-in staff by role (Flask-Login), and enrolled kiosks and displays."""
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user
 
 from ..dropin import devices

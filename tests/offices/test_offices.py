@@ -1,6 +1,9 @@
 """Several offices: each its own sessions, queue, rooms and devices; staff at one or more."""
+from datetime import date, datetime
+
 import pytest
 
+from kiosk.cases import bookings
 from kiosk.cases.models import Appointment, TicketLink
 from kiosk.dropin import devices
 from kiosk.dropin import live
@@ -191,3 +194,22 @@ def test_reception_hands_visitors_only_to_keyworkers_of_its_own_office(app, offi
                                                                   "expected_state": "waiting"})
     assert handed.status_code in (200, 303) and Ticket.get_by_id(ticket.id).requested_staff_id == here.id
     assert "For Pat Paisley" in text(reception.get("/staff/queue"))
+
+
+def test_each_offices_reception_expects_only_the_people_of_keyworkers_working_there(app, offices):
+    glasgow, paisley = offices
+    here, there = make_staff("keyworker", name="Kim Glasgow"), make_staff("keyworker", name="Pat Paisley")
+    set_offices(there, [paisley])
+    booked_here, booked_there = make_case(name="Alex Morgan", keyworker=here), make_case(name="Bo Reid", keyworker=there)
+    bookings.book(booked_here.id, here, datetime(2026, 11, 23, 14, 0), here)
+    bookings.book(booked_there.id, there, datetime(2026, 11, 23, 15, 0), there)
+    released_there = make_case(name="Cy Long", keyworker=there, release_date=date(2026, 11, 20))
+    unassigned = make_case(name="Dee Shaw", release_date=date(2026, 11, 21))  # no keyworker yet: either office
+    glasgow_queue = text(staff_at(app, "reception", glasgow).get("/staff/queue"))
+    paisley_queue = text(staff_at(app, "reception", paisley).get("/staff/queue"))
+    assert f"2:00pm · Alex ({booked_here.reference}) with Kim Glasgow" in glasgow_queue
+    assert f"3:00pm · Bo ({booked_there.reference}) with Pat Paisley" in paisley_queue
+    assert "Bo (" not in glasgow_queue and "Cy (" not in glasgow_queue, "another office's people"
+    assert "Alex (" not in paisley_queue
+    assert f"Cy ({released_there.reference})" in paisley_queue
+    assert f"Dee ({unassigned.reference})" in glasgow_queue and f"Dee ({unassigned.reference})" in paisley_queue
