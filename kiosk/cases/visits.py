@@ -4,7 +4,6 @@ from peewee import JOIN
 
 from .. import audit
 from ..clock import utcnow
-from ..db import database
 from ..dropin import live
 from ..dropin.models import Ticket
 from ..errors import BadInput, NotFound, Refused
@@ -241,7 +240,7 @@ def queue_annotations(tickets):
     sql, params = live.prepared("queue-cases-seen-before", lambda session_id: ContactEntry.select(ContactEntry.case)
                                 .where(ContactEntry.case.in_(_linked_cases(session_id))).distinct(),
                                 session_id=session_id)
-    seen_before = {case_id for (case_id,) in database.execute_sql(sql, params)}
+    seen_before = {case_id for (case_id,) in live.execute(sql, params)}
     for link in links:
         annotations[link.ticket_id] = {
             "case": link.case, "returning": link.case_id in seen_before, "family": None,

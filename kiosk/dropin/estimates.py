@@ -7,7 +7,6 @@ from flask import current_app
 from flask_babel import gettext, ngettext
 from peewee import fn
 
-from ..db import database
 from . import live
 from .models import DeskAssignment, Ticket
 from .reads import call_order
@@ -37,7 +36,7 @@ def staff_on_duty(session):
         return 1
     sql, params = live.prepared("desks-staffed", lambda session_id: DeskAssignment.select(fn.COUNT(DeskAssignment.id))
                                 .where(DeskAssignment.session == session_id), session_id=session.id)
-    return max(1, database.execute_sql(sql, params).fetchone()[0])
+    return max(1, live.execute(sql, params).fetchone()[0])
 
 
 @dataclass
@@ -93,7 +92,7 @@ def _queue_figures(session, version=None):
         sql, params = live.prepared("call-order", lambda session_id: (
             Ticket.select(Ticket.id).where((Ticket.session == session_id) & (Ticket.state == "waiting"))
             .order_by(*call_order())), session_id=session.id)
-        order = [ticket_id for (ticket_id,) in database.execute_sql(sql, params)]
+        order = [ticket_id for (ticket_id,) in live.execute(sql, params)]
         return order, average_visit_minutes(), staff_on_duty(session)
     return live.per_version("queue_figures", session.office_id, work_out, queue_version=version, scope=session.id)
 

@@ -87,6 +87,13 @@ def _hashable(value):
     return True
 
 
+def execute(sql, params):
+    """A cursor for SQL `prepared` made: on PostgreSQL run as a statement each connection prepares once
+    (db.KeptPostgresqlDatabase.execute_prepared), so the server plans it once, not on every poll."""
+    run = getattr(database.obj, "execute_prepared", None)
+    return run(sql, params) if run is not None else database.execute_sql(sql, params)
+
+
 def select_prepared(model, name, build, **values):
     """The rows of a prepared query (see prepared) as peewee gives them for the query `build` makes:
     instances of `model`, with the models it joins filled in, columns converted as usual."""
@@ -96,7 +103,7 @@ def select_prepared(model, name, build, **values):
         raise RuntimeError(f"{name}: the query selects {query.model.__name__}, not {model.__name__}")
     # The query built once reads the rows of this run of its SQL: peewee's own reading of a result,
     # joins and conversions included, without building the SQL again.
-    return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+    return list(query._get_cursor_wrapper(execute(sql, params)))
 
 
 # --- The queue version ------------------------------------------------------------------------------
@@ -105,7 +112,7 @@ def version(office_id=None):
     """The office's queue version: one primary-key read, its SQL built once."""
     sql, params = prepared("queue-version", lambda office: QueueState.select(QueueState.version)
                            .where(QueueState.id == office), office=office_id or current_office_id())
-    row = database.execute_sql(sql, params).fetchone()
+    row = execute(sql, params).fetchone()
     return (row[0] if row else 0) or 0
 
 
@@ -128,7 +135,7 @@ def version_and(name, office_id, allowed, memo=None, **values):
     sql, params = prepared(f"queue-version-and-{name}", lambda office, **given: (
         QueueState.select(QueueState.version, allowed(**given).limit(1)).where(QueueState.id == office)),
         office=office_id, **values)
-    row = database.execute_sql(sql, params).fetchone()
+    row = execute(sql, params).fetchone()
     found = ((row[0] or 0) if row else 0), (row[1] if row else None)
     if memo is not None:
         memo[asked] = found
@@ -145,7 +152,7 @@ def ticket_version(token, shown_since):
         Ticket.select(DropInSession.office, QueueState.version, DropInSession.ends_at).join(DropInSession)
         .join(QueueState, JOIN.LEFT_OUTER, on=(QueueState.id == DropInSession.office))
         .where(Ticket.token == token)), token=token)
-    row = database.execute_sql(sql, params).fetchone()
+    row = execute(sql, params).fetchone()
     if row is None:
         return None
     ends_at = datetime.fromisoformat(row[2]) if isinstance(row[2], str) else row[2]  # SQLite gives text

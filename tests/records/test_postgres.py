@@ -204,3 +204,34 @@ def test_an_error_on_a_live_kept_connection_is_not_run_again(app):
     finally:
         database.execute_sql("SET statement_timeout = 0")
         database.close()
+
+
+def test_the_reads_polls_make_are_planned_once_on_each_connection(app):
+    """Every poll reads its office's queue version (with its sign-in's check): the connection prepares the
+    statement the first time, and PostgreSQL stops planning it once it finds its generic plan as good."""
+    from kiosk.dropin import live
+    version = QueueState.get_by_id(1).version
+    database.close()
+    for _ in range(8):
+        assert live.version(1) == version
+    (runs, generic), = database.execute_sql(
+        "SELECT generic_plans + custom_plans, generic_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+        ('%FROM "queue_state"%',)).fetchall()
+    assert runs == 8 and generic >= 1
+    database.close()
+
+
+def test_a_read_prepared_on_a_connection_the_server_dropped_is_prepared_again_on_a_new_one(app):
+    """The pool hands out a connection given back moments ago without a ping; when the server dropped it, the
+    prepared read runs on a new connection, which prepares it for itself, and the poll gets its answer."""
+    from kiosk.dropin import live
+    other = _elsewhere()
+    version = live.version(1)
+    pid = database.connection().get_backend_pid()
+    database.close()
+    _drop(other, pid)
+    assert live.version(1) == version
+    assert database.connection().get_backend_pid() != pid
+    assert database.execute_sql("SELECT count(*) FROM pg_prepared_statements").fetchone() == (1,)
+    database.close()
+    other.close()
