@@ -39,6 +39,10 @@ def make_database(config, logger):
             # Connections are kept between requests here too: a new one costs a password exchange
             # and a backend process, many times what a poll costs (see KeptPostgresqlDatabase).
             settings = parse(f"postgresql://{rest}")
+            # The statements prepared on each connection (execute_prepared) keep one plan for every run: they are
+            # small indexed reads, for which PostgreSQL otherwise planned some afresh on every run, guessing that
+            # the values given might deserve another plan. Other statements are planned as they come, as before.
+            settings["options"] = f"{settings.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
             chosen = KeptPostgresqlDatabase(settings.pop("database"), autoconnect=True, max_connections=32,
                                             stale_timeout=300, timeout=10, **settings)
         else:
