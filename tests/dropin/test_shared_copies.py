@@ -138,3 +138,22 @@ def test_a_process_finding_another_drawing_the_copy_waits_for_it_instead_of_draw
     assert found is not None and found[1] == [b"<p>drawn once</p>"]  # the first's copy, not a draw of its own
     with second.app_context():  # a key nobody is drawing: no wait, this process draws it
         assert shared_copies.drawn_elsewhere(slot, "8-1", 5.0) is None
+
+
+@needs_redis
+def test_a_copy_comes_back_from_redis_byte_for_byte_and_anything_else_there_is_drawn_afresh(two_processes):
+    """A copy is its parts' bytes as drawn (the CSRF token goes between them), with what was kept beside it;
+    a value under a copy's name that this code did not write (another version's, or damaged) is no copy."""
+    first, second = two_processes
+    slot = ("reception/_queue.html", 1, "reception", None)
+    parts = ["<p>Zoë waiting</p><input value=\"".encode(), "\">\n<p>€ and\nnewlines</p>".encode(), b""]
+    with first.app_context():
+        shared_copies.share(slot, "9-1", parts, [3, 5], 5)
+    with second.app_context():
+        age, found, kept = shared_copies.fetch(slot, "9-1")
+        assert found == parts and kept == [3, 5] and 0 <= age < 5
+        state = second.extensions[shared_copies.STATE]
+        for foreign in (b'{"made": 1, "parts": ["<p>old</p>"], "kept": []}', b'{"made": 1, "lengths": [50]}\n<p>cut</p>',
+                        b"\xff\xfe"):
+            state["client"].set(shared_copies._name(state, slot, "10-1"), foreign, ex=5)
+            assert shared_copies.fetch(slot, "10-1") is None
