@@ -39,10 +39,6 @@ def make_database(config, logger):
             # Connections are kept between requests here too: a new one costs a password exchange
             # and a backend process, many times what a poll costs (see KeptPostgresqlDatabase).
             settings = parse(f"postgresql://{rest}")
-            # The statements prepared on each connection (execute_prepared) keep one plan for every run: they are
-            # small indexed reads, for which PostgreSQL otherwise planned some afresh on every run, guessing that
-            # the values given might deserve another plan. Other statements are planned as they come, as before.
-            settings["options"] = f"{settings.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
             chosen = KeptPostgresqlDatabase(settings.pop("database"), autoconnect=True, max_connections=32,
                                             stale_timeout=300, timeout=10, **settings)
         else:
@@ -87,8 +83,8 @@ class KeptPostgresqlDatabase(PooledPostgresqlDatabase):
         PostgreSQL plans every statement it is sent, and for the small reads every poll makes (the queue's version
         with the sign-in's check, a desk's waiting list) planning took three times as long as running: 129 of
         165 µs for the idle poll's read, measured with pg_stat_statements in bench.offices. A statement
-        prepared on a connection is planned once there (PostgreSQL keeps a generic plan once it finds one as
-        good), then each run sends its values alone. Prepared on first use on each connection; inside a
+        prepared on a connection is planned once there (it keeps one plan for it; see _one_plan_each),
+        then each run sends its values alone. Prepared on first use on each connection; inside a
         transaction only what that connection prepared already is run so, since a failed PREPARE would end the
         transaction."""
         if sql in self._unpreparable:
@@ -142,6 +138,8 @@ class KeptPostgresqlDatabase(PooledPostgresqlDatabase):
     def _prepare(self, sql):
         """PREPARE `sql` on this connection (outside any transaction); its name, or None when PostgreSQL would not."""
         names = self._prepared_on_connection()
+        if not names:
+            self._one_plan_each()
         name = f"kiosk_{len(names) + 1}"
         try:
             self._send(f"PREPARE {name} AS {_numbered(sql)}")  # part of the statement's first run, not logged apart
@@ -153,6 +151,15 @@ class KeptPostgresqlDatabase(PooledPostgresqlDatabase):
         names = self._prepared_on_connection()
         names[sql] = name
         return name
+
+    def _one_plan_each(self):
+        """Before the first statement this connection prepares: each keeps one plan for all its runs. They are small
+        indexed reads, for which PostgreSQL otherwise planned some afresh on every run, guessing that the values
+        given might deserve another plan; statements sent as they are (writes, pages) are planned as they come."""
+        try:
+            self._send("SET plan_cache_mode = force_generic_plan")
+        except (ProgrammingError, DataError) as error:  # a server before PostgreSQL 12: its own choice, as before
+            logging.getLogger(__name__).warning("Prepared statements planned as PostgreSQL chooses: %s", error)
 
     def _close(self, conn, close_conn=False):
         super()._close(conn, close_conn or bool(conn.closed))  # one found dropped is not given back
