@@ -89,27 +89,23 @@ class KeptPostgresqlDatabase(PooledPostgresqlDatabase):
         transaction."""
         if sql in self._unpreparable:
             return self.execute_sql(sql, params)
-        if self.is_closed() and self.autoconnect:
-            self.connect()
         name = self._prepared_on_connection().get(sql)
-        if name is None:
-            if self.in_transaction():
+        if name is None and self.in_transaction():
+            return self.execute_sql(sql, params)
+        for first_try in (True, False):
+            name = name or self._prepare(sql)
+            if name is None:  # PostgreSQL would not prepare it
                 return self.execute_sql(sql, params)
-            name = self._prepare(sql)
-            if name is None:
-                return self.execute_sql(sql, params)
-        try:
-            return self._execute_named(name, sql, params)
-        except (ProgrammingError, OperationalError) as error:  # psycopg2 gives this one as an OperationalError
-            # A connection made afresh under this statement (one dropped while it sat in the pool; see
-            # _first_on_kept) has prepared nothing yet: prepare it there and run it again.
-            if getattr(getattr(error, "orig", None), "pgcode", None) != _NO_SUCH_STATEMENT or self.in_transaction():
-                raise
-            self._prepared.pop(id(self.connection()), None)
-            name = self._prepare(sql)
-            if name is None:
-                return self.execute_sql(sql, params)
-            return self._execute_named(name, sql, params)
+            try:
+                return self._execute_named(name, sql, params)
+            except (ProgrammingError, OperationalError) as error:  # psycopg2 gives this one as an OperationalError
+                # A connection made afresh under this statement (one dropped while it sat in the pool; see
+                # _first_on_kept) has prepared nothing yet: prepare it there and run it again, once.
+                if not first_try or self.in_transaction() \
+                        or getattr(getattr(error, "orig", None), "pgcode", None) != _NO_SUCH_STATEMENT:
+                    raise
+                self._prepared.pop(id(self.connection()), None)
+                name = None
 
     def _execute_named(self, name, sql, params):
         """EXECUTE the statement prepared as `name`, logged on peewee's logger as the SQL it stands for (what the

@@ -82,7 +82,6 @@ def check_in(visit_for, needs=(), name=None, request_key=None, source="kiosk",
             raise
 
 
-
 def choose_room(session, staff, room_id):
     room = Room.get_or_none((Room.id == room_id) & Room.active & (Room.office == session.office_id))
     if room is None:
