@@ -176,6 +176,17 @@ def test_the_queue_fits_a_portrait_tablet_and_a_phone(pages, server, size):
         if box and (box["x"] < 0 or box["x"] + box["width"] > width):
             off_screen.append(button.evaluate("el => el.id || el.textContent.trim()"))
     assert not off_screen, f"cut off at {width} px: {off_screen}"
+    # Left and Cancel take someone out of the queue: kept apart from Call and Priority, yet with no empty band
+    # making every card taller. A tablet has them on the same line, at its far end; a phone on a line below.
+    call = reception.locator(f"#queue-call-{waiting[1].id}").bounding_box()
+    priority = reception.locator(f"#queue-priority_on-{waiting[1].id}").bounding_box()
+    left = reception.locator(f"#queue-left-{waiting[1].id}").bounding_box()
+    if size == "portrait-tablet":
+        assert abs(left["y"] - call["y"]) < 2, "Left is not on Call's line"
+        assert left["x"] - (priority["x"] + priority["width"]) > 200, "Left is close beside Priority"
+    else:
+        gap = left["y"] - (priority["y"] + priority["height"])
+        assert 10 <= gap <= 30, f"{gap:.0f} px between Priority and Left below it"
     screenshot(reception, f"reception-queue-{size}", full_page=True)
     assert_no_serious_axe_violations(reception, f"reception queue on a {size}")
 
