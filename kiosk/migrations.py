@@ -269,6 +269,15 @@ def _caseload_imports(migrator):
     database.create_tables([CaseloadImport], safe=True)
 
 
+def _desk_versions(migrator):
+    """Each office's desk version beside its queue version, and the index each desk's poll reads its keyworker's
+    called tickets by (dropin/live.py)."""
+    if "desk_version" not in {c.name for c in database.get_columns("queue_state")}:
+        apply(migrator.add_column("queue_state", "desk_version", BigIntegerField(default=0)))
+    if "ticket_called_by_id_state" not in {i.name for i in database.get_indexes("ticket")}:
+        apply(migrator.add_index("ticket", ("called_by_id", "state"), False))
+
+
 def _after_explicit_ids():
     """PostgreSQL's id sequence does not see a row inserted with its own id; move it past."""
     if not is_sqlite():
@@ -294,6 +303,7 @@ MIGRATIONS = [
     ("0016_subject_access", _subject_access),
     ("0017_erasures", _erasures),
     ("0018_caseload_imports", _caseload_imports),
+    ("0019_desk_versions", _desk_versions),
 ]
 
 

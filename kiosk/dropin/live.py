@@ -5,7 +5,10 @@ refresh themselves every few seconds. Each poll carries the key of what it shows
 (`?v=`); while the key is unchanged the answer is empty (see UNCHANGED: htmx then swaps
 nothing), which costs one indexed read. The key is the office's queue version, bumped
 in the same transaction as every change a screen shows, plus the drop-in slot the clock
-is in (a session beginning or a day turning changes screens without any write).
+is in (a session beginning or a day turning changes screens without any write). A keyworker's
+desk holds the office's desk version instead, which a keyworker's Start, Done or No-show leaves
+as it was, and what that keyworker's own called tickets are (desk_part): each desk is drawn
+again for the changes it shows, not for every visit at every other desk.
 
 To add a polled screen:
   1. render its fragment with `version=poll_key()`, and have the fragment poll
@@ -34,7 +37,7 @@ from typing import NamedTuple
 from flask import current_app, g, has_request_context, render_template, request
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
-from peewee import JOIN
+from peewee import JOIN, SQL, Case, fn
 
 from ..clock import utcnow
 from ..db import database
@@ -127,19 +130,62 @@ def version_and(name, office_id, allowed, memo=None, **values):
     or device asking is still good, so a revoked one is refused at its next poll at no cost to the others.
     `allowed` selects a column that is never null. Built once per `name`. `memo` (a dict; the request's own
     when there is a request) keeps the answer for the rest of the request."""
+    return _versions_and(name, office_id, allowed, None, memo, values)[:2]
+
+
+def desk_versions_and(name, office_id, allowed, person, memo=None, **values):
+    """version_and for a keyworker's desk: (the office's queue version, the column, what the desk of `person`
+    (a staff id) shows, as desk_part gives it), in one read."""
+    return _versions_and(name, office_id, allowed, person, memo, values)
+
+
+def desk_versions(person, office_id=None):
+    """(the office's queue version, what the desk of `person` shows: see desk_part), in one read. Read together,
+    never one after the other: a desk drawn from what the queue's version names is then never older than the key
+    it is sent with."""
+    version, _, desk = _versions_and("desk", office_id or current_office_id(), None, person, None, {})
+    return version, desk
+
+
+def _versions_and(name, office_id, allowed, person, memo, values):
+    """(queue version, `allowed`'s column or None, the desk part for `person` or None) in one read; see version_and."""
     if memo is None and has_request_context():
         memo = request.environ.setdefault(CHECKED, {})
-    asked = (name, office_id, *sorted(values.items()))
+    asked = (name, office_id, person, *sorted(values.items()))
     if memo is not None and asked in memo:
         return memo[asked]
-    sql, params = prepared(f"queue-version-and-{name}", lambda office, **given: (
-        QueueState.select(QueueState.version, allowed(**given).limit(1)).where(QueueState.id == office)),
-        office=office_id, **values)
+
+    def build(office, **given):
+        desk_of = given.pop("desk_of", None)
+        columns = [QueueState.version, allowed(**given).limit(1) if allowed is not None else SQL("NULL")]
+        if desk_of is not None:
+            columns += [QueueState.desk_version, _own_tickets(desk_of)]
+        return QueueState.select(*columns).where(QueueState.id == office)
+
+    desk_of = {} if person is None else {"desk_of": person}
+    sql, params = prepared(f"queue-version-and-{name}{'-desk' if desk_of else ''}", build,
+                           office=office_id, **values, **desk_of)
     row = execute(sql, params).fetchone()
-    found = ((row[0] or 0) if row else 0), (row[1] if row else None)
+    found = ((row[0] or 0) if row else 0), (row[1] if row else None), \
+        (desk_part(row[2] if row else 0, row[3] if row else 0) if desk_of else None)
     if memo is not None:
         memo[asked] = found
     return found
+
+
+def _own_tickets(person):
+    """A number that changes with any change to the tickets `person` has called and not yet finished: a sum over
+    them that each Start or finish (done, no-show) makes smaller. Every other change to a called ticket (a call,
+    back to waiting) bumps every desk's version too (bump). Read through the (called_by, state) index."""
+    term = Case(None, [(Ticket.state == "in_progress", Ticket.id * 2)], Ticket.id * 2 + 1)
+    return (Ticket.select(fn.COALESCE(fn.SUM(term), 0))
+            .where((Ticket.called_by == person) & Ticket.state.in_(("called", "in_progress"))))
+
+
+def desk_part(desk_version, own_tickets):
+    """The part of a desk's poll key that stands for the queue's version on other screens: the office's desk
+    version (bump) and the keyworker's own called tickets (_own_tickets)."""
+    return f"d{desk_version or 0}s{int(own_tickets or 0)}"
 
 
 def ticket_version(token, shown_since):
@@ -159,28 +205,43 @@ def ticket_version(token, shown_since):
     return (row[0], row[1] or 0) if ends_at > shown_since else None
 
 
-def bump(office_id=None):
+def bump(office_id=None, desks=True):
     """Every screen of the office shows something new. Call inside the write transaction that changes it;
-    as the transaction's first write it also takes the queue's lock (see transactions.py)."""
-    QueueState.update(version=QueueState.version + 1).where(QueueState.id == (office_id or current_office_id())).execute()
+    as the transaction's first write it also takes the queue's lock (see transactions.py).
+
+    `desks=False` for a change no keyworker's desk shows but the keyworker's own whose visitor it is (Start,
+    a finish that writes to no case, a no-show): the desks' keys hold that keyworker's own called tickets
+    (desk_part), so the other desks are not drawn again for it. Where the change turns out to be one desks
+    show after all, bump_desks in the same transaction."""
+    changes = {QueueState.version: QueueState.version + 1}
+    if desks:
+        changes[QueueState.desk_version] = QueueState.desk_version + 1
+    QueueState.update(changes).where(QueueState.id == (office_id or current_office_id())).execute()
+
+
+def bump_desks(office_id=None):
+    """Every keyworker's desk at the office shows something new (see bump)."""
+    QueueState.update(desk_version=QueueState.desk_version + 1).where(
+        QueueState.id == (office_id or current_office_id())).execute()
 
 
 def bump_all():
     """For changes every office's screens show (safety flags on cases, which all offices share)."""
-    QueueState.update(version=QueueState.version + 1).execute()
+    QueueState.update(version=QueueState.version + 1, desk_version=QueueState.desk_version + 1).execute()
 
 
-def poll_key(now=None, queue_version=None, office_id=None):
+def poll_key(now=None, queue_version=None, office_id=None, desk=None):
     """What a polling screen compares: the queue's version and which slot the clock is in.
 
     One indexed read (none when the caller has just read the version); the slot part
     changes by itself when a session begins or a day turns, which no write would announce.
+    A keyworker's desk gives its `desk` part (desk_part), which stands in the key for the queue's version.
     """
     now = now or utcnow()
     office_id = office_id or current_office_id()
     queue_version = version(office_id) if queue_version is None else queue_version
     marker, day = _slot_marker(office_id, now)
-    return f"{queue_version}-{marker}{_extras_ended(office_id, now, day, queue_version)}"
+    return f"{queue_version if desk is None else desk}-{marker}{_extras_ended(office_id, now, day, queue_version)}"
 
 
 def _slot_marker(office_id, now):
@@ -234,29 +295,49 @@ def is_unchanged(response):
     return response.status_code == 200 and response.headers.get("HX-Reswap") == "none" and not response.content_length
 
 
-def answer(render, cheap=None, full=None, queue_version=None):
+def answer(render, cheap=None, full=None, queue_version=None, desk_of=None, desk=None):
     """The one way a live endpoint answers.
 
     Empty (UNCHANGED) when the poll's key is current and `cheap()` (no database read) allows telling
     so; otherwise `full()` may refuse with a response of its own, and `render(key)`
     makes the fragment. `cheap` goes first: it may say which office the screen is at.
-    A caller that has read the queue version already passes it.
+    A caller that has read the queue version already passes it. A keyworker's desk passes `desk_of()`, which
+    gives the keyworker's id, and `desk`, its desk part when it was read with the version (desk_versions): the
+    key it compares and is drawn with holds that part, while what is kept per poll key (per_poll_key) is kept
+    by the queue's own key.
     """
     trusted = cheap is None or cheap()
-    key = poll_key(queue_version=queue_version)
-    if trusted and request.args.get("v") == key:
-        return nothing_changed()
+    if trusted:
+        key, shown = _keys(queue_version, desk_of, desk)
+        if request.args.get("v") == shown:
+            return nothing_changed()
     refusal = full() if full is not None else None
     if refusal is not None:
         return refusal
     if not trusted:
         # full() may just have said which office the screen is at: its version is read afresh
-        key = poll_key()
+        key, shown = _keys(None, desk_of, None)
     g.answering_key = key  # for per_poll_key, while the fragment is drawn and no longer
     try:
-        return render(key)
+        return render(shown)
     finally:
         g.pop("answering_key", None)
+
+
+def desk_key(person):
+    """The poll key of the desk of `person` (a staff id), for its whole page."""
+    queue_version, desk = desk_versions(person)
+    return poll_key(queue_version=queue_version, desk=desk)
+
+
+def _keys(queue_version, desk_of, desk):
+    """(the queue's poll key, the key the screen compares): the same but for a desk (see answer)."""
+    if desk_of is None:
+        key = poll_key(queue_version=queue_version)
+        return key, key
+    if desk is None or queue_version is None:
+        queue_version, desk = desk_versions(desk_of())
+    return poll_key(queue_version=queue_version), poll_key(queue_version=queue_version, desk=desk)
 
 
 def per_poll_key(name, compute):

@@ -108,6 +108,7 @@ class Ticket(BaseModel):
             (("session", "number"), True),
             (("session", "state"), False),
             (("state", "finished_at"), False),
+            (("called_by", "state"), False),  # each desk's poll reads its keyworker's called tickets
         )
 
     @property
@@ -144,9 +145,11 @@ class DeskAssignment(BaseModel):
 class QueueState(BaseModel):
     """One row per office (its id is the office's) whose version goes up with every queue change.
 
-    dropin/live.py reads and bumps it; polling screens send the version they rendered.
+    dropin/live.py reads and bumps it; polling screens send the version they rendered. The desk version goes
+    up with every change but those no keyworker's desk shows apart from the one whose visitor it is (live.bump).
     """
     version = BigIntegerField(default=0)
+    desk_version = BigIntegerField(default=0)
 
 
 class Device(BaseModel):

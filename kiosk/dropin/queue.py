@@ -7,6 +7,7 @@ import secrets
 
 from peewee import IntegrityError
 
+from ..cases.models import TicketLink
 from ..cases.visits import record_visit
 from ..clock import utcnow
 from ..db import database
@@ -30,6 +31,9 @@ ACTIONS = {
     "cancel": (("waiting", "called"), "cancelled"),
     "left": (("waiting", "called"), "left"),
 }
+# Actions no keyworker's desk shows but the one whose visitor it is (see live.bump): the ticket was called
+# and is not waiting before or after. A finish is one too when its ticket is linked to no case or family record.
+DESKS_UNCHANGED = {"start", "finish", "no_show"}
 ACTION_VERBS = {
     "call": "called", "start": "started", "finish": "finished", "no_show": "marked as a no-show",
     "requeue": "put back to waiting", "cancel": "cancelled", "left": "marked as left",
@@ -129,7 +133,7 @@ def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=No
         raise Refused("That action is not recognised.")
     now = now or utcnow()
     with write_transaction():
-        live.bump()
+        live.bump(desks=action not in DESKS_UNCHANGED)
         ticket = _ticket_here(ticket_id)
         allowed_from, _ = ACTIONS[action]
         if expected_state and ticket.state != expected_state:
@@ -146,6 +150,8 @@ def move(ticket_id, action, staff, expected_state=None, room_id=None, outcome=No
             room = room or desk_room(ticket.session, staff) or ticket.room
             if room is None:
                 raise Refused("Choose a room or desk to call them to.")
+        if action == "finish" and TicketLink.select().where(TicketLink.ticket == ticket.id).exists():
+            live.bump_desks()  # a case's contact log or an appointment seen: other desks may show them
         _apply(ticket, action, staff, room, outcome, now)
     return ticket
 

@@ -97,24 +97,28 @@ def load(user_id):
     return user
 
 
-def idle_poll_check(office_id, contents=None, memo=None):
+def idle_poll_check(office_id, contents=None, memo=None, desk=False):
     """For a staff screen's poll: (the office's queue version, the role of this browser's account if its sign-in
     is still open, within its idle and absolute time-outs, and the account active; else None) in one read.
     (None, None) when the cookie names no sign-in, or two-factor is still to be set up. Either way the poll
     then goes the full way (web.access.refusal), which ends a timed-out row. `contents` is the session's,
-    where it was read without a request (web/idle_polls.py), and `memo` that request's (live.version_and)."""
+    where it was read without a request (web/idle_polls.py), and `memo` that request's (live.version_and).
+    For a keyworker's `desk`, a third part: what that account's desk shows (live.desk_part), in the same read."""
     contents = session if contents is None else contents
     token, user_id = contents.get("sid"), contents.get("_user_id")
     if not token or not str(user_id or "").isdigit() or contents.get("two_factor_due"):
-        return None, None
+        return (None, None, None) if desk else (None, None)
     now = utcnow()
     # To the next whole second, so the same request asks the same (live.version_and's memo); a second
     # early at most, when the full way then decides.
     now = now.replace(microsecond=0) + timedelta(seconds=1 if now.microsecond else 0)
     config = current_app.config
-    return live.version_and("sign-in", office_id, _still_open_query, memo, token_hash=_hash(token),
-                            user_id=int(user_id), idle_since=now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-                            started_since=now - timedelta(minutes=config["SESSION_ABSOLUTE_MINUTES"]))
+    values = dict(token_hash=_hash(token), user_id=int(user_id),
+                  idle_since=now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                  started_since=now - timedelta(minutes=config["SESSION_ABSOLUTE_MINUTES"]))
+    if desk:
+        return live.desk_versions_and("sign-in", office_id, _still_open_query, int(user_id), memo, **values)
+    return live.version_and("sign-in", office_id, _still_open_query, memo, **values)
 
 
 def _still_open_query(token_hash, user_id, idle_since, started_since):

@@ -103,16 +103,20 @@ class IdlePolls:
         if contents is None:
             return None
         office = contents.get("office_id", DEFAULT_OFFICE_ID)
-        version, role = sign_in.idle_poll_check(office, contents, _memo(environ))
+        queue = endpoint == "reception.queue_live"
+        if queue:
+            version, role = sign_in.idle_poll_check(office, contents, _memo(environ))
+            desk = None
+        else:  # the desk's key holds what that keyworker's desk shows
+            version, role, desk = sign_in.idle_poll_check(office, contents, _memo(environ), desk=True)
         if role is None:
             return None
-        key = live.poll_key(queue_version=version, office_id=office)
+        key = live.poll_key(queue_version=version, office_id=office, desk=desk)
         if asked == key:
             return self._unchanged(environ, True)
         if not self._same_browser(environ, contents):
             return None
         person = int(contents["_user_id"])
-        queue = endpoint == "reception.queue_live"
         copy = live.copy_at_hand(live.copy_slot(QUEUE_FRAGMENT, office, role) if queue
                                  else live.copy_slot(DESK_FRAGMENT, office, role, person), key)
         csrf = live.csrf_token_of(contents)

@@ -46,5 +46,9 @@ def staff_poll(template, context, shared=False, own=False, keep=None):
             return live.shared_render(template, key, context, slot, keep)
         return render_template(template, version=key, **context())
 
+    if own:  # the desk's key holds what that keyworker's desk shows (live.desk_part)
+        queue_version, still_signed_in, desk = sign_in.idle_poll_check(current_office_id(), desk=True)
+        return live.answer(render, cheap=lambda: still_signed_in, full=refusal, queue_version=queue_version,
+                           desk_of=lambda: int(current_user.get_id()), desk=desk)
     queue_version, still_signed_in = sign_in.idle_poll_check(current_office_id())
     return live.answer(render, cheap=lambda: still_signed_in, full=refusal, queue_version=queue_version)

@@ -8,7 +8,7 @@ from kiosk.audit import AuditEvent
 from kiosk.cases import bookings, visits
 from kiosk.clock import utcnow
 from kiosk.dropin.models import Room, Ticket
-from kiosk.dropin.queue import call_next, choose_room
+from kiosk.dropin.queue import call_next, choose_room, move
 from kiosk.dropin.live import bump, poll_key
 from kiosk.dropin.schedule import schedule
 from kiosk.dropin.sessions import working_session
@@ -16,7 +16,7 @@ from kiosk.offices.services import rename_room
 from kiosk.people.models import StaffUser
 
 from ..factories import PASSWORD, enrol_device, make_case, make_staff, make_ticket
-from ..pages import text, unchanged
+from ..pages import poll_version, text, unchanged
 from ..queries import building_sql, counting_queries
 
 
@@ -31,7 +31,8 @@ def busy(app, auth):
 
 @pytest.mark.parametrize("path", ["/staff/queue/live", "/staff/desk/live", "/display/live"])
 def test_unchanged_poll_is_one_query_and_an_empty_answer(client, busy, path):
-    version = poll_key()
+    # the desk's key holds what the keyworker's own desk shows: the one its page carries
+    version = poll_version(client.get("/staff/desk")) if "desk" in path else poll_key()
     with counting_queries() as sql:
         response = client.get(f"{path}?v={version}")
     assert unchanged(response)
@@ -209,7 +210,7 @@ def test_the_desk_reads_its_visitor_and_what_they_are_linked_to_in_one_statement
     visitor_reads = [q for q in linked if 'FROM "ticket" AS "t1"' in q and '"called_by_id"' in q.split("WHERE")[-1]]
     assert len(visitor_reads) == 1 and 'JOIN "ticket_link"' in visitor_reads[0], linked
     assert not [q for q in linked if q.lstrip("('").startswith('SELECT "t1"."id", "t1"."ticket_id"')], linked
-    assert len([q for q in unlinked if '"called_by_id"' in q]) == 1, unlinked
+    assert len([q for q in unlinked if '"called_by_id"' in q and '"queue_state"' not in q]) == 1, unlinked
 
 
 def test_desks_drawn_for_the_same_change_each_list_their_own_keyworkers_appointments_and_expected(app, client, busy):
@@ -233,3 +234,65 @@ def test_desks_drawn_for_the_same_change_each_list_their_own_keyworkers_appointm
     lous = text(other.get("/staff/desk/live?v=stale"))
     assert "Ada (" in kims and "Cy (" in kims and "Ben (" not in kims and "Di (" not in kims
     assert "Ben (" in lous and "Di (" in lous and "Ada (" not in lous and "Cy (" not in lous
+
+
+def _at_a_desk(app, name):
+    """Another keyworker signed in on a browser of their own, at a room: (the browser, the keyworker)."""
+    worker = make_staff("keyworker", name=name)
+    browser = app.test_client()
+    assert browser.post("/login", data={"username": worker.username, "password": PASSWORD}).status_code == 302
+    choose_room(working_session(), worker, Room.get().id)
+    return browser, worker
+
+
+def test_another_keyworkers_start_done_and_no_show_leave_a_desk_as_it_was(app, client, busy):
+    """What one keyworker does with their own visitor changes no other desk: those desks' polls stay empty, while
+    the keyworker's own desk and reception's queue show it. Whatever changes who is waiting still reaches every desk."""
+    kims_key = poll_version(client.get("/staff/desk"))
+    other, lou = _at_a_desk(app, "Lou Colleague")
+    assert not unchanged(client.get(f"/staff/desk/live?v={kims_key}"))  # Lou chose a room: Kim's waiting list
+    ticket = call_next(working_session(), lou)
+    changed = client.get(f"/staff/desk/live?v={kims_key}")
+    assert "Waiting 4" in text(changed)  # of the five waiting, Lou has called one
+    kims_key, lous_key, queue_key = poll_version(changed), poll_version(other.get("/staff/desk")), poll_key()
+
+    for action, lou_sees in (("start", "With you now"), ("finish", "Call next")):
+        move(ticket.id, action, lou)
+        assert unchanged(client.get(f"/staff/desk/live?v={kims_key}")), action
+        lous = other.get(f"/staff/desk/live?v={lous_key}")
+        assert lou_sees in text(lous), action
+        lous_key = poll_version(lous)
+        assert poll_key() != queue_key  # reception's queue shows it
+        queue_key = poll_key()
+
+    ticket = call_next(working_session(), lou)  # someone leaves the waiting list: every desk shows it
+    changed = client.get(f"/staff/desk/live?v={kims_key}")
+    assert not unchanged(changed)
+    kims_key = poll_version(changed)
+    move(ticket.id, "no_show", lou)
+    assert unchanged(client.get(f"/staff/desk/live?v={kims_key}"))
+    assert "Call next" in text(other.get(f"/staff/desk/live?v={lous_key}"))
+
+    # Reception starts Kim's own visitor: Kim's desk shows it, Lou's does not change.
+    lous_key = poll_version(other.get("/staff/desk"))
+    kims_ticket = Ticket.get((Ticket.state == "called") & (Ticket.called_by == StaffUser.get(StaffUser.role == "keyworker")))
+    move(kims_ticket.id, "start", make_staff("reception"))
+    assert "With you now" in text(client.get(f"/staff/desk/live?v={kims_key}"))
+    assert unchanged(other.get(f"/staff/desk/live?v={lous_key}"))
+
+
+def test_a_finished_visit_for_an_appointment_shows_as_seen_on_its_keyworkers_desk(app, client, busy):
+    """A finish that writes to a case reaches every desk: another keyworker sees someone for Kim's appointment,
+    and Kim's list of who is expected today says they were seen."""
+    kim = StaffUser.get(StaffUser.role == "keyworker")
+    other, lou = _at_a_desk(app, "Lou Colleague")
+    case = make_case(name="Ada Booked", keyworker=kim.id)
+    appointment = bookings.book(case.id, kim, utcnow().replace(second=0, microsecond=0) + timedelta(hours=1), kim)
+    ticket = make_ticket(name="Ada")
+    visits.link_ticket(ticket.id, case.id, kim, appointment.id)
+    move(ticket.id, "call", lou)
+    kims = client.get("/staff/desk/live?v=stale")
+    assert "Arrived" in text(kims).split("Expected today")[-1]
+    move(ticket.id, "finish", lou)
+    kims = client.get(f"/staff/desk/live?v={poll_version(kims)}")
+    assert "Seen" in text(kims).split("Expected today")[-1]

@@ -52,7 +52,7 @@ def desk_context():
 @bp.route("/desk")
 @staff_required
 def desk():
-    return render_template("desk/desk.html", version=live.poll_key(), **desk_context())
+    return render_template("desk/desk.html", version=live.desk_key(me().id), **desk_context())
 
 
 @bp.route("/desk/live")
