@@ -14,6 +14,9 @@ load is locust (FastHttpUser, headless) in its own process (bench/locustfile.py)
 Both bind 127.0.0.1 only and are stopped by PID when the phase ends or fails
 (bench/servers.py).
 
+The idle polls are each measured between two hello world runs, one just before and one just
+after, and their ratios use the mean of the two (profiles.py, BRACKETED).
+
 The reports page is measured on a database of its own (bench/seed_reports.py: three
 offices, a year of drop-ins, 2,000 cases), its past days folded into daily figures while
 seeding, as the nightly purge does. Before its load, bench/query_count.py counts the SQL
@@ -39,7 +42,7 @@ from pathlib import Path
 import psutil
 
 from bench.profiles import (
-    CHECKIN_LIMIT, GROWTH_HISTORY, GROWTH_PHASES, GROWTH_SESSION, MAIN, OFFICE_CLASSES, OVERRIDES, PHASES,
+    BRACKETED, CHECKIN_LIMIT, GROWTH_HISTORY, GROWTH_PHASES, GROWTH_SESSION, MAIN, OFFICE_CLASSES, OVERRIDES, PHASES,
     PROFILES, REPORT_PHASES, SIGN_IN_LIMITS, SOAK, THREADS,
 )
 from bench.query_count import unequal
@@ -51,6 +54,24 @@ from bench.servers import ROOT, Server, log
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 SOAK_RESULTS = ROOT / "bench" / "results" / "soak.json"
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
+
+
+def bracket(row, before, after):
+    """An idle poll's row measured against the mean of hello world's just before and just after it (profiles.py,
+    BRACKETED): its ratios use that mean, and the row keeps both."""
+    rps = (before["rps"] + after["rps"]) / 2
+    cpu = (before["server_cpu_us_per_request"] + after["server_cpu_us_per_request"]) / 2
+    row["hello_bracket"] = {"before_rps": before["rps"], "after_rps": after["rps"],
+                            "before_cpu_us": before["server_cpu_us_per_request"],
+                            "after_cpu_us": after["server_cpu_us_per_request"], "rps": rps, "cpu_us": cpu,
+                            "after_machine_busy_percent": after["machine_busy_percent"],
+                            "after_server_pid": after["server_pid"]}
+    row["ratio"] = row["rps"] / max(1e-9, rps)
+    target = row.get("target_ratio")
+    row["meets_target"] = None if target is None else row["ratio"] >= target
+    row["cpu_cost_ratio"] = cpu / max(1e-9, row["server_cpu_us_per_request"])
+    log(f"{row['key']} against hello world before and after it ({before['server_cpu_us_per_request']:.0f} and "
+        f"{after['server_cpu_us_per_request']:.0f} µs): ratio {row['ratio']:.2f}, CPU ratio {row['cpu_cost_ratio']:.2f}")
 
 
 class BenchFailure(RuntimeError):
@@ -143,7 +164,9 @@ class Bench:
         result["server_peak_rss_mb"] = server.peak_rss_mb()
         return result
 
-    def phase(self, key, template, manifest, duration, warmup, tag):
+    def phase(self, key, template, manifest, duration, warmup, tag, baseline=True):
+        """One request type under load on a fresh server: its row. Hello world's first row is the baseline the
+        others' ratios use (`baseline`); the idle polls' are then measured against their brackets (bracket)."""
         cls, measured, label, target = PHASES[key]
         users = self.p["users"]
         if key == "call_next":  # one keyworker per ticket that can be called, at most
@@ -171,7 +194,7 @@ class Bench:
             "target_ratio": target, "other_requests": {k: v for k, v in result["requests"].items() if k != measured},
             "error_examples": {k: v["error_example"] for k, v in result["requests"].items() if v["errors"]},
         }
-        if key == "hello":
+        if key == "hello" and baseline:
             self.hello_rps, self.hello_cpu = row["rps"], row["server_cpu_us_per_request"]
         if self.hello_rps:
             row["ratio"] = row["rps"] / self.hello_rps
@@ -305,13 +328,20 @@ class Bench:
                                         "history_tickets": p["history_tickets"], "history_sessions": None}
         if REPORT_PHASES & set(p["phases"]):  # its query check first: a failure there stops the run before any load
             self.seed_reports()
-        rows = []
+        rows, hello_before = [], None
         for k in p["phases"]:
             if k in REPORT_PHASES:
                 reports = self.seed_reports()
                 rows.append(self.phase(k, reports["template"], reports["manifest"], p["duration"], p["warmup"], k))
             else:
                 rows.append(self.phase(k, template, manifest, p["duration"], p["warmup"], k))
+            if k == "hello":
+                hello_before = rows[-1]
+            elif k in BRACKETED and hello_before is not None:
+                hello_after = self.phase("hello", None, None, p["duration"], p["warmup"], f"hello after {k}",
+                                         baseline=False)
+                bracket(rows[-1], hello_before, hello_after)
+                hello_before = hello_after
         office = self.office_day(template, manifest) if p["office"] else None
         growth = self.growth(template, manifest, rows) if p["growth"] else None
         caseload_import = self.caseload_import(p["import_rows"]) if p.get("import_rows") else None

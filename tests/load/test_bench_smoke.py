@@ -43,6 +43,12 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     for row in rows.values():
         assert all(figure in row and row[figure] is not None for figure in FIGURES), row
         assert row["count"] > 0 and row["errors"] == 0 and row["peak_rss_mb"] > 0, row
+    # The idle poll is measured against hello world run just before it and again just after: their mean.
+    bracket = rows["queue_poll_idle"]["hello_bracket"]
+    assert bracket["before_cpu_us"] == rows["hello"]["server_cpu_us_per_request"] and bracket["after_cpu_us"] > 0
+    assert bracket["cpu_us"] == (bracket["before_cpu_us"] + bracket["after_cpu_us"]) / 2
+    assert rows["queue_poll_idle"]["cpu_cost_ratio"] == bracket["cpu_us"] / rows["queue_poll_idle"]["server_cpu_us_per_request"]
+    assert rows["checkin"]["cpu_cost_ratio"] == rows["hello"]["server_cpu_us_per_request"] / rows["checkin"]["server_cpu_us_per_request"]
     # Nothing changed during the poll phase, so every poll was answered "nothing new".
     assert set(rows["queue_poll_idle"]["statuses"]) == {"200"}
     assert rows["checkin"]["statuses"] == {"303": rows["checkin"]["count"]}
@@ -63,7 +69,7 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     assert "p95_ms" in office["freshness"]
 
     # Every server it started has been stopped.
-    for pid in [row["server_pid"] for row in rows.values()] + [office["server_pid"]]:
+    for pid in [row["server_pid"] for row in rows.values()] + [office["server_pid"], bracket["after_server_pid"]]:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
     # The README table goes between the markers, and a second run replaces it rather than adding one.
@@ -74,3 +80,4 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     text = readme.read_text()
     assert text.count(MARK_START) == 1 and text.count(MARK_END) == 1
     assert "| queue poll, nothing changed |" in text and "Intro." in text
+    assert "just before and just after each idle poll's phase" in text
