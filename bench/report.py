@@ -141,11 +141,10 @@ def _poll_target_lines(rows, merged=None):
         how = ""
         if bracketed:
             cpus = [b[k] for b in bracketed for k in ("before_cpu_us", "after_cpu_us")]
-            how = (f", measured just before and just after each idle poll's phase and their mean used (hello world "
-                   f"took {min(cpus):.0f}–{max(cpus):.0f} µs in those runs; their × hello and CPU × in the table use "
-                   "the same mean)")
-        lines += ["", f"Idle polls' server CPU per request against hello world's{how} (at most "
-                      f"{IDLE_POLL_CPU_TARGET}×): {', '.join(cells)} {'✓' if met else '✗'}."]
+            how = (f", hello world measured just before and just after each idle poll's phase ({min(cpus):.0f}–"
+                   f"{max(cpus):.0f} µs a request) and the mean of the two used, as the table's × hello and CPU × do")
+        lines += ["", f"Idle polls' server CPU per request against hello world's (at most {IDLE_POLL_CPU_TARGET}×)"
+                      f"{how}: {', '.join(cells)} {'✓' if met else '✗'}."]
     if changed:
         cells = [f"{c['label'].split(',')[0]} {c['server_cpu_us_per_request'] / i['server_cpu_us_per_request']:.1f}× "
                  f"(at most {most}× {'✓' if c['server_cpu_us_per_request'] <= most * i['server_cpu_us_per_request'] else '✗'})"
