@@ -22,6 +22,9 @@ PHASES = {
     "display_poll_idle": ("DisplayPollIdle", "display poll (unchanged)", "display poll, nothing changed", 0.8),
     "desk_poll_idle": ("DeskPollIdle", "desk poll (unchanged)", "desk poll, nothing changed", None),
     "ticket_poll_idle": ("TicketPollIdle", "ticket poll (unchanged)", "visitor's ticket poll, nothing changed", None),
+    # Hello world that first reads the queue's version from the seeded database (bench/hello.py --read): the one
+    # read every poll must make to refuse a revoked sign-in on its next poll, on its own beside the idle polls.
+    "hello_read": ("Hello", "hello", "hello world reading the database once (reference)", None),
     "queue_fragment": ("QueueFragment", "queue poll (whole fragment)", "queue poll, whole fragment", 0.3),
     "desk_fragment": ("DeskFragment", "desk poll (whole fragment)", "desk poll, whole fragment", None),
     "display_fragment": ("DisplayFragment", "display poll (whole fragment)", "display poll, whole fragment", None),
@@ -34,7 +37,7 @@ PHASES = {
 MAIN = list(PHASES)
 # Measured between two hello-world runs, the one just before and one just after, against their mean: a shared
 # host's speed drifts from minute to minute by as much as the idle polls' margin (at most 1.2× hello world's CPU).
-BRACKETED = ("queue_poll_idle", "display_poll_idle", "desk_poll_idle", "ticket_poll_idle")
+BRACKETED = ("queue_poll_idle", "display_poll_idle", "desk_poll_idle", "ticket_poll_idle", "hello_read")
 REPORT_PHASES = {"reports"}
 # The reports phase's history: three offices' drop-ins over `weeks` (85 tickets a session on average:
 # about 40,000 in a year) and `cases` case records opened over the same weeks.
@@ -54,7 +57,7 @@ PROFILES = {
     # For tests/load/test_bench_smoke.py: proves the machinery, measures nothing worth reading.
     "smoke": {"duration": 1, "warmup": 1, "users": 2, "growth_duration": 0, "growth_warmup": 0,
               "office_duration": 4, "office_warmup": 3,
-              "phases": ["hello", "queue_poll_idle", "checkin", "reports"], "growth": False,
+              "phases": ["hello", "queue_poll_idle", "hello_read", "checkin", "reports"], "growth": False,
               "session_tickets": 20, "history_tickets": 200,
               "reports_history": {"weeks": 4, "cases": 60, "per_session": (4, 8)},
               "office": {"SCREENS": 3, "DISPLAYS": 1, "KIOSKS": 1, "KEYWORKERS": 2, "KIOSK_EVERY": 2}},

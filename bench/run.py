@@ -111,8 +111,16 @@ class Bench:
         server.wait_ready("/")
         return server
 
-    def start_hello(self):
-        server = Server("hello", [sys.executable, "-m", "bench.hello", "--threads", str(THREADS)],
+    def start_hello(self, template=None):
+        """Hello world; with `template`, reading the queue's version from a fresh copy of it on every request."""
+        read = []
+        if template is not None:
+            db = self.workdir / "hello-read.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(template, db)
+            read = ["--read", str(db)]
+        server = Server("hello", [sys.executable, "-m", "bench.hello", "--threads", str(THREADS), *read],
                         self.env(self.workdir / "unused.sqlite3"), self.workdir)
         self.servers.append(server)
         server.wait_ready("/")
@@ -174,10 +182,13 @@ class Bench:
             users = max(1, min(users, len(manifest["keyworkers"]), movable))
         if key in REPORT_PHASES:  # a recovery code each
             users = max(1, min(users, len(manifest["recovery_codes"])))
-        server = self.start_hello() if key.startswith("hello") else \
-            self.start_app(template, tag, OVERRIDES["request types and growth"])
+        if key.startswith("hello"):
+            server = self.start_hello(template if key == "hello_read" else None)
+        else:
+            server = self.start_app(template, tag, OVERRIDES["request types and growth"])
         try:
-            result = self.locust(server, Path(f"{template}.json") if template else None, [cls], users, duration,
+            manifest_path = Path(f"{template}.json") if template and not key.startswith("hello") else None
+            result = self.locust(server, manifest_path, [cls], users, duration,
                                  warmup, tag)
         finally:
             self.stop(server)
@@ -320,8 +331,7 @@ class Bench:
         started = time.monotonic()
         p = self.p
         # The main database only where something runs on it (not for `--only reports`).
-        if p["office"] or p["growth"] or any(k not in REPORT_PHASES and not k.startswith("hello")
-                                             for k in p["phases"]):
+        if p["office"] or p["growth"] or any(k not in REPORT_PHASES and k != "hello" for k in p["phases"]):
             template, manifest = self.seed("main", p["session_tickets"], p["history_tickets"])
         else:
             template, manifest = None, {"session_tickets": p["session_tickets"], "by_state": None,

@@ -39,7 +39,7 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     assert results["machine"]["cores"] >= 1 and results["machine"]["cpu"]
 
     rows = {row["key"]: row for row in results["request_types"]}
-    assert list(rows) == ["hello", "queue_poll_idle", "checkin", "reports"]
+    assert list(rows) == ["hello", "queue_poll_idle", "hello_read", "checkin", "reports"]
     for row in rows.values():
         assert all(figure in row and row[figure] is not None for figure in FIGURES), row
         assert row["count"] > 0 and row["errors"] == 0 and row["peak_rss_mb"] > 0, row
@@ -49,6 +49,10 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     assert bracket["cpu_us"] == (bracket["before_cpu_us"] + bracket["after_cpu_us"]) / 2
     assert rows["queue_poll_idle"]["cpu_cost_ratio"] == bracket["cpu_us"] / rows["queue_poll_idle"]["server_cpu_us_per_request"]
     assert rows["checkin"]["cpu_cost_ratio"] == rows["hello"]["server_cpu_us_per_request"] / rows["checkin"]["server_cpu_us_per_request"]
+    # Hello world reading the seeded database once a request, between two hello worlds of its own: every read
+    # found its table (a missing one would have been a 500).
+    assert rows["hello_read"]["statuses"] == {"200": rows["hello_read"]["count"]}
+    assert rows["hello_read"]["hello_bracket"]["before_cpu_us"] == bracket["after_cpu_us"]
     # Nothing changed during the poll phase, so every poll was answered "nothing new".
     assert set(rows["queue_poll_idle"]["statuses"]) == {"200"}
     assert rows["checkin"]["statuses"] == {"303": rows["checkin"]["count"]}
@@ -81,3 +85,4 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     assert text.count(MARK_START) == 1 and text.count(MARK_END) == 1
     assert "| queue poll, nothing changed |" in text and "Intro." in text
     assert "just before and just after each idle poll's phase" in text
+    assert "Hello world reading the queue's version from the database once" in text
