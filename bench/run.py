@@ -15,7 +15,8 @@ Both bind 127.0.0.1 only and are stopped by PID when the phase ends or fails
 (bench/servers.py).
 
 The idle polls are each measured between two hello world runs, one just before and one just
-after, and their ratios use the mean of the two (profiles.py, BRACKETED).
+after, and their ratios use the mean of the two (profiles.py, BRACKETED); so is hello world
+reading the queue's version from a copy of the seeded database once a request (hello_read).
 
 The reports page is measured on a database of its own (bench/seed_reports.py: three
 offices, a year of drop-ins, 2,000 cases), its past days folded into daily figures while
