@@ -151,7 +151,7 @@ def _versions_and(name, office_id, allowed, person, memo, values):
     """(queue version, `allowed`'s column or None, the desk part for `person` or None) in one read; see version_and."""
     if memo is None and has_request_context():
         memo = request.environ.setdefault(CHECKED, {})
-    asked = (name, office_id, person, *sorted(values.items()))
+    asked = (name, office_id, person, *values.items())  # each caller names its values in one order
     if memo is not None and asked in memo:
         return memo[asked]
 

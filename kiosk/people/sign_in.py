@@ -112,13 +112,24 @@ def idle_poll_check(office_id, contents=None, memo=None, desk=False):
     # To the next whole second, so the same request asks the same (live.version_and's memo); a second
     # early at most, when the full way then decides.
     now = now.replace(microsecond=0) + timedelta(seconds=1 if now.microsecond else 0)
-    config = current_app.config
-    values = dict(token_hash=_hash(token), user_id=int(user_id),
-                  idle_since=now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-                  started_since=now - timedelta(minutes=config["SESSION_ABSOLUTE_MINUTES"]))
+    idle_since, started_since = _open_since(now, current_app.config)
+    values = dict(token_hash=_hash(token), user_id=int(user_id), idle_since=idle_since, started_since=started_since)
     if desk:
         return live.desk_versions_and("sign-in", office_id, _still_open_query, int(user_id), memo, **values)
     return live.version_and("sign-in", office_id, _still_open_query, memo, **values)
+
+
+# The time-outs' bounds for the second last asked about: every screen polling in that second asks the same.
+_bounds = [None]
+
+
+def _open_since(now, config):
+    """(last seen since, started since): how recent a sign-in's last use and its start must be at `now`."""
+    asked = (now, config["SESSION_IDLE_MINUTES"], config["SESSION_ABSOLUTE_MINUTES"])
+    held = _bounds[0]
+    if held is None or held[0] != asked:
+        held = _bounds[0] = (asked, (now - timedelta(minutes=asked[1]), now - timedelta(minutes=asked[2])))
+    return held[1]
 
 
 def _still_open_query(token_hash, user_id, idle_since, started_since):

@@ -153,5 +153,5 @@ def _has_nul():
 
 def nul_as_sent(environ):
     """Whether the address, a header or the query, as they came, hold a NUL (in the query, one escaped)."""
-    return "\x00" in "".join(value for value in environ.values() if isinstance(value, str)) \
+    return "\x00" in "".join([value for value in environ.values() if isinstance(value, str)]) \
         or "%00" in environ.get("QUERY_STRING", "")

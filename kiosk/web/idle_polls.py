@@ -181,7 +181,8 @@ class IdlePolls:
 
     def _session(self, environ):
         header = environ.get("HTTP_COOKIE")
-        return current_app.session_interface.checked(current_app, header) if header else None
+        # The app itself rather than current_app: the same app (see _answer), without a proxy at every turn.
+        return self.app.session_interface.checked(self.app, header) if header else None
 
     def _unchanged(self, environ, read_session):
         return live.UNCHANGED[0], self._headers(environ, list(live.UNCHANGED[1]), read_session), b""
