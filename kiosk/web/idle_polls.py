@@ -13,8 +13,8 @@ poll (dropin/live.py's `cheap` checks):
 - a wall display: its device cookie names an enrolled, unrevoked display, in the same query;
 - a visitor's ticket page: its token names a ticket still shown, in the same query.
 
-When the screen is behind, the copy made for this poll key is sent if there is one (dropin/live.py's
-shared copies: the queue's per office and role, with this session's CSRF token put in and only when its
+When the screen is behind, the copy made for this poll key is sent if there is one (dropin/copies.py:
+the queue's per office and role, with this session's CSRF token put in and only when its
 cases are already audited as shown to this person today; the desk's per person; the board's per office),
 whether this process drew it or, for the queue and the board, another (dropin/shared_copies.py).
 
@@ -28,7 +28,7 @@ from flask import current_app, has_app_context
 from werkzeug.http import parse_cookie
 
 from ..clock import utcnow
-from ..dropin import devices, live
+from ..dropin import copies, devices, live
 from ..dropin.reads import ticket_pages_since
 from ..offices.models import DEFAULT_OFFICE_ID
 from .. import audit
@@ -117,15 +117,15 @@ class IdlePolls:
         if not self._same_browser(environ, contents):
             return None
         person = int(contents["_user_id"])
-        copy = live.copy_at_hand(live.copy_slot(QUEUE_FRAGMENT, office, role) if queue
-                                 else live.copy_slot(DESK_FRAGMENT, office, role, person), key)
-        csrf = live.csrf_token_of(contents)
+        copy = copies.copy_at_hand(copies.copy_slot(QUEUE_FRAGMENT, office, role) if queue
+                                 else copies.copy_slot(DESK_FRAGMENT, office, role, person), key)
+        csrf = copies.csrf_token_of(contents)
         if copy is None or csrf is None:
             return None
         # The cases the queue's copy names are audited as shown to this person once a day: here only when they are.
         if queue and not audit.shown_today_already(person, copy.kept, visits.QUEUE_SHOWN):
             return None
-        return self._fragment(environ, live.with_token(copy.parts, csrf), True)
+        return self._fragment(environ, copies.with_token(copy.parts, csrf), True)
 
     def _display(self, environ, endpoint, asked, token):
         """A wall display (or staff looking at the board): unchanged, or the board's copy for this key."""

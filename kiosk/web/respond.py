@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request
 from flask_login import current_user
 from htmx_flask import make_response
 
-from ..dropin import live
+from ..dropin import copies, live
 from ..errors import BadInput
 from ..offices.models import current_office_id
 from ..people import sign_in
@@ -39,11 +39,11 @@ def staff_poll(template, context, shared=False, own=False, keep=None):
     """A staff screen's poll (see dropin/live.py): nothing (live.UNCHANGED) for an unchanged version, else its fragment,
     rendered from `context()`; `shared` fragments are one copy per version for every screen of the office and
     role, and `own` ones (the keyworker's desk) one copy per version for each person's screens; `keep(context)`
-    is kept with a copy (live.shared_render)."""
+    is kept with a copy (copies.shared_render)."""
     def render(key):
         if shared or own:
-            slot = live.copy_slot(template, current_office_id(), current_user.role, current_user.id if own else None)
-            return live.shared_render(template, key, context, slot, keep)
+            slot = copies.copy_slot(template, current_office_id(), current_user.role, current_user.id if own else None)
+            return copies.shared_render(template, key, context, slot, keep)
         return render_template(template, version=key, **context())
 
     if own:  # the desk's key holds what that keyworker's desk shows (live.desk_part)

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ... import speech as read_aloud
 from ...clock import utcnow
-from ...dropin import devices, live
+from ...dropin import copies, devices, live
 from ...dropin.reads import board
 from ...dropin.sessions import why_closed, working_session
 from ...offices.models import current_office_id
@@ -40,23 +40,23 @@ def _not_a_display():
 
 def board_for(key):
     """The board as every display at this office shows it for poll key `key`: made once per key, by whichever
-    process of the deployment is asked first (live.drawn_once), then the same copy for each of them. The key
+    process of the deployment is asked first (copies.drawn_once), then the same copy for each of them. The key
     already holds everything the board shows (the queue's version, the slot the clock is in, the timetable's
     changes), which is why an unchanged key may be answered that nothing changed; so a copy for the same key
     is as current as a fresh render, and kept for a minute."""
-    copy = live.drawn_once(_slot(current_office_id()), key, lambda: (
+    copy = copies.drawn_once(_slot(current_office_id()), key, lambda: (
         [render_template(BOARD_FRAGMENT, version=key, **board_context()).encode()], None), BOARD_KEPT_SECONDS)
     return copy.parts[0].decode()
 
 
 def board_copy(office_id, key):
     """The board made for this office and poll key `key`, by this process or another, as bytes; else None."""
-    copy = live.copy_at_hand(_slot(office_id), key, BOARD_KEPT_SECONDS)
+    copy = copies.copy_at_hand(_slot(office_id), key, BOARD_KEPT_SECONDS)
     return copy.parts[0] if copy is not None else None
 
 
 def _slot(office_id):
-    return live.copy_slot(BOARD_FRAGMENT, office_id, "board")
+    return copies.copy_slot(BOARD_FRAGMENT, office_id, "board")
 
 
 @bp.route("/live", endpoint="live")

@@ -83,7 +83,7 @@ def queue_live():
 
 
 def cases_kept(context):
-    """What the queue's copy keeps with it (live.shared_render): the cases it names, audited as shown to each
+    """What the queue's copy keeps with it (copies.shared_render): the cases it names, audited as shown to each
     screen's person it is sent to, whichever screen or process drew it."""
     return list(context["shown_cases"])
 
