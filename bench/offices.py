@@ -45,7 +45,7 @@ from bench.offices_seed import OPEN_ALL_DAY, STAFF, TICKETS
 from bench.offices_serve import Gunicorn
 from bench.profiles import CHECKIN_LIMIT, OFFICE_CLASSES, SIGN_IN_LIMITS
 from bench.report import machine, ms, offices_table, update_readme_offices, version, write_json
-from bench.run import LOCUSTFILE
+from bench.harness import LOCUSTFILE
 from bench.servers import ROOT, log
 
 RESULTS = ROOT / "bench" / "results" / "offices.json"

@@ -12,7 +12,7 @@ into a temporary folder so the developer's own instance/ is never touched. The
 baseline is bench/hello.py, served by waitress with the same thread count. The
 load is locust (FastHttpUser, headless) in its own process (bench/locustfile.py).
 Both bind 127.0.0.1 only and are stopped by PID when the phase ends or fails
-(bench/servers.py).
+(bench/harness.py, bench/servers.py).
 
 The idle polls are each measured between two hello world runs, one just before and one just
 after, and their ratios use the mean of the two (profiles.py, BRACKETED); so is hello world
@@ -31,7 +31,6 @@ bench/profiles.py.
 import argparse
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -40,21 +39,19 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psutil
-
+from bench.harness import Harness
 from bench.profiles import (
-    BRACKETED, CHECKIN_LIMIT, GROWTH_HISTORY, GROWTH_PHASES, GROWTH_SESSION, MAIN, OFFICE_CLASSES, OVERRIDES, PHASES,
-    PROFILES, REPORT_PHASES, SIGN_IN_LIMITS, SOAK, THREADS,
+    BRACKETED, GROWTH_HISTORY, GROWTH_PHASES, GROWTH_SESSION, MAIN, OFFICE_CLASSES, OVERRIDES, PHASES,
+    PROFILES, REPORT_PHASES, SOAK, THREADS,
 )
 from bench.query_count import unequal
 from bench.report import (  # noqa: F401 - MARK_START, MARK_END, README: this module's API too
     MARK_END, MARK_START, README, machine, merge_results, ms, readme_table, update_readme, version, write_json,
 )
-from bench.servers import ROOT, Server, log
+from bench.servers import ROOT, log
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 SOAK_RESULTS = ROOT / "bench" / "results" / "soak.json"
-LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 
 
 def bracket(row, before, after):
@@ -79,99 +76,17 @@ class BenchFailure(RuntimeError):
     """Something the bench checks before measuring went wrong; the message says what."""
 
 
-class Bench:
+class Bench(Harness):
+    """What `make bench` measures and reports, on the servers and load Harness gives it."""
+
     def __init__(self, profile, workdir, out, keep_logs=False):
+        super().__init__(workdir)
         self.p = PROFILES[profile]
         self.profile = profile
-        self.workdir = Path(workdir)
         self.out = Path(out)
-        self.servers = []
         self.keep_logs = keep_logs
-        self.secret = secrets.token_hex(32)
         self.hello_rps = self.hello_cpu = None
         self.reports = None  # the reports phase's template, manifest and query counts, once seeded
-
-    # ---- servers ----
-
-    def env(self, db, overrides=None):
-        ours = set(SIGN_IN_LIMITS) | set(CHECKIN_LIMIT) | {"DATABASE_URL", "KIOSK_CONFIG", "THREADS"}
-        env = {k: v for k, v in os.environ.items() if k not in ours}
-        # No daily copy of the database at start: a one-off, not the steady load being measured.
-        env.update(SQLITE_PATH=str(db), SECRET_KEY=self.secret, PYTHONUNBUFFERED="1", BACKUP_KEEP="0",
-                   PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        env.update(overrides or {})
-        return env
-
-    def start_app(self, template, name, overrides):
-        db = self.workdir / f"{name}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(template, db)
-        server = Server(name, [sys.executable, "run.py"], self.env(db, overrides), self.workdir)
-        self.servers.append(server)
-        server.wait_ready("/")
-        return server
-
-    def start_hello(self, template=None):
-        """Hello world; with `template`, reading the queue's version from a fresh copy of it on every request."""
-        read = []
-        if template is not None:
-            db = self.workdir / "hello-read.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(template, db)
-            read = ["--read", str(db)]
-        server = Server("hello", [sys.executable, "-m", "bench.hello", "--threads", str(THREADS), *read],
-                        self.env(self.workdir / "unused.sqlite3"), self.workdir)
-        self.servers.append(server)
-        server.wait_ready("/")
-        return server
-
-    def stop(self, server):
-        server.stop()
-        if server in self.servers:
-            self.servers.remove(server)
-
-    def stop_all(self):
-        for server in list(self.servers):
-            self.stop(server)
-
-    # ---- load ----
-
-    def locust(self, server, manifest_path, classes, users, duration, warmup, tag, extra_env=None):
-        out = self.workdir / f"{tag}.json"
-        out.unlink(missing_ok=True)
-        env = self.env(self.workdir / "unused.sqlite3")
-        env.update(BENCH_OUT=str(out), BENCH_WARMUP=str(warmup), BENCH_SERVER_PID=str(server.proc.pid))
-        if manifest_path is not None:  # hello world's phases need none
-            env["BENCH_MANIFEST"] = str(manifest_path)
-        for key, value in (extra_env or {}).items():
-            env[f"BENCH_OFFICE_{key}"] = str(value)
-        argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
-                "-r", str(max(users, 1)), "-t", f"{warmup + duration}s", "--host", server.url,
-                "--only-summary", "--stop-timeout", "0", "--loglevel", "WARNING", *classes]
-        cpu0, wall0, machine0 = server.cpu_seconds(), time.monotonic(), psutil.cpu_times()
-        with open(self.workdir / f"{tag}.locust.log", "w") as logfile:
-            proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT,
-                                  timeout=warmup + duration + 120)
-        wall = time.monotonic() - wall0
-        server_cpu = 100 * (server.cpu_seconds() - cpu0) / wall
-        machine1 = psutil.cpu_times()
-        busy = sum(machine1) - sum(machine0) - (machine1.idle - machine0.idle) \
-            - (getattr(machine1, "iowait", 0) - getattr(machine0, "iowait", 0))
-        if not out.exists():
-            raise RuntimeError(f"locust wrote no results (exit {proc.returncode}); see "
-                               f"{self.workdir / f'{tag}.locust.log'}:\n"
-                               + (self.workdir / f"{tag}.locust.log").read_text()[-3000:])
-        result = json.loads(out.read_text())
-        result["server_cpu_percent"] = server_cpu
-        result["server_pid"] = server.proc.pid
-        if result.get("server_cpu_us_per_request") is None:  # no window figure: the whole run's
-            result["server_cpu_us_per_request"] = 1e6 * (server.cpu_seconds() - cpu0) / max(1, result["http_requests"])
-        # All cores together (200% on two): what else ran besides this server and locust shows here.
-        result["machine_busy_percent"] = 100 * busy / wall
-        result["server_peak_rss_mb"] = server.peak_rss_mb()
-        return result
 
     def phase(self, key, template, manifest, duration, warmup, tag, baseline=True):
         """One request type under load on a fresh server: its row. Hello world's first row is the baseline the
