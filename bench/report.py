@@ -132,8 +132,11 @@ def _poll_target_lines(rows, merged=None):
     changed = [(by_key[i], by_key[c], most) for i, c, most in CHANGED_POLL_TARGETS if i in by_key and c in by_key]
     lines = []
     if hello and idle:
-        against = {row["key"]: (row.get("hello_bracket") or {}).get("cpu_us")
-                   or later.get(row["key"], hello["server_cpu_us_per_request"]) for row in idle}
+        def hello_cpu(row):  # its bracket's mean, else the hello world of the run that measured it
+            return (row.get("hello_bracket") or {}).get("cpu_us") \
+                or later.get(row["key"], hello["server_cpu_us_per_request"])
+
+        against = {row["key"]: hello_cpu(row) for row in idle}
         cells = [f"{row['label'].split(',')[0]} {row['server_cpu_us_per_request'] / against[row['key']]:.2f}×"
                  for row in idle]
         met = all(row["server_cpu_us_per_request"] <= IDLE_POLL_CPU_TARGET * against[row["key"]] for row in idle)
@@ -147,9 +150,7 @@ def _poll_target_lines(rows, merged=None):
                       f"{how}: {', '.join(cells)} {'✓' if met else '✗'}."]
         read = by_key.get("hello_read")
         if read:  # bracketed like the idle polls: each is compared with hello world through its own bracket
-            read_against = (read.get("hello_bracket") or {}).get("cpu_us") \
-                or later.get("hello_read", hello["server_cpu_us_per_request"])
-            read_ratio = read["server_cpu_us_per_request"] / read_against
+            read_ratio = read["server_cpu_us_per_request"] / hello_cpu(read)
             relative = [f"{row['label'].split(',')[0]} "
                         f"{row['server_cpu_us_per_request'] / against[row['key']] / read_ratio:.2f}×" for row in idle]
             lines[-1] += (f" Hello world reading the queue's version from the database once, the read every poll "
