@@ -40,6 +40,8 @@ class Config:
     KIOSK_AUTO_PRINT = os.environ.get("KIOSK_AUTO_PRINT", "") == "1"
     # The wall display reads each call aloud after its chime ("Number 14, Room 2", kiosk/speech.py).
     DISPLAY_SPEAKS = os.environ.get("DISPLAY_SPEAKS", "") == "1"
+    # The polls' reads on SQLite made with Python's lock held (kiosk/held_reads.py); 0 makes them through peewee.
+    HELD_READS = os.environ.get("HELD_READS", "1") != "0"
     # How often staff screens and the wall display ask whether anything changed.
     POLL_SECONDS = _env_int("POLL_SECONDS", 2)
     # Threads waitress serves with (run.py, make run).

@@ -9,6 +9,7 @@ from peewee import (DataError, DatabaseProxy, InterfaceError, Model, Operational
 from playhouse.db_url import connect, parse
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
+from . import held_reads
 from .errors import BadInput
 from .files import PRIVATE_FILE, narrow, private_folder, private_opener
 
@@ -270,6 +271,8 @@ def init_app(app):
     previous = database.obj
     if isinstance(previous, PooledDatabase):
         previous.close_all()  # an earlier app in this process (tests): let its file or connections go
+    held_reads.close()  # and this thread's connection for reads made with Python's lock held
+    held_reads.turn_on(app.config.get("HELD_READS", True))
     database.initialize(make_database(app.config, app.logger))
 
     @app.teardown_appcontext

@@ -36,7 +36,7 @@ def staff_on_duty(session):
         return 1
     sql, params = live.prepared("desks-staffed", lambda session_id: DeskAssignment.select(fn.COUNT(DeskAssignment.id))
                                 .where(DeskAssignment.session == session_id), session_id=session.id)
-    return max(1, live.execute(sql, params).fetchone()[0])
+    return max(1, live.fetch_one(sql, params)[0])
 
 
 @dataclass

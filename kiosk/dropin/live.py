@@ -28,13 +28,15 @@ through Redis when there is one (shared_copies.py).
 Around an idle poll the web layer keeps its own share small: the signed session cookie is
 checked once per cookie and an unchanged session sets none (web/session_cookie.py), the rate
 limiter steps aside for polls (web/limits.py), the protective headers come from a fixed list
-and the NUL check reads the request as it came, decoding nothing (web/__init__.py).
+and the NUL check reads the request as it came, decoding nothing (web/__init__.py). On SQLite the
+poll's one read is made without letting go of Python's lock (fetch_one, held_reads.py).
 """
 from datetime import datetime
 
 from flask import current_app, g, has_request_context, request
 from peewee import JOIN, SQL, Case, fn
 
+from .. import held_reads
 from ..clock import utcnow
 from ..db import database
 from ..offices.models import current_office_id
@@ -85,6 +87,13 @@ def _hashable(value):
     return True
 
 
+def fetch_one(sql, params):
+    """The first row of a read `prepared` made, or None: on SQLite made with Python's lock held when it can be
+    (held_reads.row_from), otherwise through peewee as before."""
+    row = held_reads.row_from(database.obj, sql, params)
+    return execute(sql, params).fetchone() if row is held_reads.MISSED else row
+
+
 def execute(sql, params):
     """A cursor for SQL `prepared` made: on PostgreSQL run as a statement each connection prepares once
     (db.KeptPostgresqlDatabase.execute_prepared), so the server plans it once, not on every poll."""
@@ -110,7 +119,7 @@ def version(office_id=None):
     """The office's queue version: one primary-key read, its SQL built once."""
     sql, params = prepared("queue-version", lambda office: QueueState.select(QueueState.version)
                            .where(QueueState.id == office), office=office_id or current_office_id())
-    row = execute(sql, params).fetchone()
+    row = fetch_one(sql, params)
     return (row[0] if row else 0) or 0
 
 
@@ -160,7 +169,7 @@ def _versions_and(name, office_id, allowed, person, memo, values):
     desk_of = {} if person is None else {"desk_of": person}
     sql, params = prepared(f"queue-version-and-{name}{'-desk' if desk_of else ''}", build,
                            office=office_id, **values, **desk_of)
-    row = execute(sql, params).fetchone()
+    row = fetch_one(sql, params)
     found = ((row[0] or 0) if row else 0), (row[1] if row else None), \
         (desk_part(row[2] if row else 0, row[3] if row else 0) if desk_of else None)
     if memo is not None:
@@ -193,7 +202,7 @@ def ticket_version(token, shown_since):
         Ticket.select(DropInSession.office, QueueState.version, DropInSession.ends_at).join(DropInSession)
         .join(QueueState, JOIN.LEFT_OUTER, on=(QueueState.id == DropInSession.office))
         .where(Ticket.token == token)), token=token)
-    row = execute(sql, params).fetchone()
+    row = fetch_one(sql, params)
     if row is None:
         return None
     ends_at = datetime.fromisoformat(row[2]) if isinstance(row[2], str) else row[2]  # SQLite gives text

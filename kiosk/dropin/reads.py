@@ -210,7 +210,7 @@ def board(session):
             .order_by(Ticket.called_at.desc()).limit(RECENT_CALLS + 1)), session_id=session.id)
         sql, params = live.prepared("board-waiting", lambda session_id: Ticket.select(fn.COUNT(Ticket.id)).where(
             (Ticket.session == session_id) & (Ticket.state == "waiting")), session_id=session.id)
-        waiting_count = live.execute(sql, params).fetchone()[0]
+        waiting_count = live.fetch_one(sql, params)[0]
     now_calling = calls[0] if calls and calls[0].state == "called" else None
     recent = calls[1:] if now_calling else calls[:RECENT_CALLS]
     return {"now_calling": now_calling, "recent": recent, "waiting_count": waiting_count}
