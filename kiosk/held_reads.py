@@ -5,7 +5,7 @@ microseconds. The sqlite3 module lets go of Python's lock (the GIL) around each 
 SQLite, four or five to a read, so that other threads may run meanwhile. Under waitress's busy
 threads each let-go hands the lock to a waiting thread and then waits to get it back: two context
 switches for a call shorter than either, which made one read cost more server CPU than the rest of
-an idle poll's work in Python (README, "Where the idle margin goes").
+an idle poll's work in Python (README, Performance: "Where the rest of the margin went").
 
 Here the same reads go to the same SQLite library through ctypes.PyDLL, which keeps the lock through
 each call, on a connection each thread keeps and with each statement prepared once:
