@@ -271,7 +271,7 @@ def init_app(app):
     previous = database.obj
     if isinstance(previous, PooledDatabase):
         previous.close_all()  # an earlier app in this process (tests): let its file or connections go
-    held_reads.close()  # and this thread's connection for reads made with Python's lock held
+    held_reads.close()  # and this thread's held-read connection, which a file made again at the same path would outlive
     held_reads.turn_on(app.config.get("HELD_READS", True))
     database.initialize(make_database(app.config, app.logger))
 

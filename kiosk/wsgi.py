@@ -5,7 +5,6 @@ worker checks for the day's housekeeping (the purge, the backup); one process of
 each job once a day (kiosk/housekeeping.py).
 """
 from . import create_app
-from . import held_reads
 from .db import database
 from .housekeeping import start_housekeeping
 
@@ -13,5 +12,4 @@ app = create_app()
 # The connections the start-up (migrations) opened are closed, so none is shared with a process forked
 # from this one (gunicorn --preload); each process opens its own when it first needs one.
 database.close_all()
-held_reads.close()
 start_housekeeping(app)
