@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyotp
 
-from bench.seed import PASSWORD, _app, close_all
+from bench.seed import PASSWORD, _app, close_all, housekept
 from kiosk.cases.models import (
     CLOSE_OUTCOMES, CONTACT_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES, REFERRAL_STATUSES, ActionPlanItem,
     Appointment, Case, ContactEntry, Partner, PlanRating, Referral, TicketLink,
@@ -68,6 +68,7 @@ def seed_reports(path, weeks=52, cases=2000, per_session=PER_SESSION, seed_value
     with app.app_context():
         try:
             manifest = _seed(random.Random(seed_value), weeks, cases, per_session, started)
+            manifest["housekeeping"] = housekept()  # the past days are folded already; the purge clears the rest
         finally:
             close_all()
     manifest["db"] = str(path)

@@ -5,6 +5,7 @@ Runs the bench's --smoke profile (a few seconds of load) in its own process, as
 two-core machine prove nothing in a test.
 """
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +72,16 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     assert set(office["checks"]) == {"zero errors", "polls p95 < 50 ms", "check-in p95 < 150 ms",
                                      "check-in shown on staff screens p95 <= 2.5 s"}
     assert "p95_ms" in office["freshness"]
+
+    # The seed did the day's housekeeping, as a running deployment's database has it done: the servers
+    # started on copies of it found nothing due rather than clearing history beside the load measured.
+    assert results["seed"]["housekeeping"]["purge"].startswith("cleared ")
+    for name, pid in (("queue_poll_idle", rows["queue_poll_idle"]["server_pid"]),
+                      ("office-day", office["server_pid"])):
+        copy = sqlite3.connect(work / f"{name}.sqlite3")
+        claimed = dict(copy.execute("SELECT job, claimed_by FROM housekeeping").fetchall())
+        copy.close()
+        assert set(claimed) == {"purge", "backup"} and not claimed["purge"].endswith(f":{pid}"), claimed
 
     # Every server it started has been stopped.
     for pid in [row["server_pid"] for row in rows.values()] + [office["server_pid"], bracket["after_server_pid"]]:
