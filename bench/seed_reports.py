@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyotp
 
-from bench.seed import PASSWORD, _app, close_all, housekept
+from bench.seed import PASSWORD, _app, close_all
 from kiosk.cases.models import (
     CLOSE_OUTCOMES, CONTACT_KINDS, PLAN_AREAS, PLAN_STATUSES, REFERRAL_SOURCES, REFERRAL_STATUSES, ActionPlanItem,
     Appointment, Case, ContactEntry, Partner, PlanRating, Referral, TicketLink,
@@ -38,6 +38,7 @@ from kiosk.db import database
 from kiosk.demo_history import past_dropins
 from kiosk.dropin.models import DropInSession, Ticket
 from kiosk.dropin.schedule import schedule
+from kiosk.housekeeping import run_due
 from kiosk.offices.models import DEFAULT_OFFICE_ID, Office
 from kiosk.offices.services import add_office, set_offices
 from kiosk.people import two_factor
@@ -68,7 +69,7 @@ def seed_reports(path, weeks=52, cases=2000, per_session=PER_SESSION, seed_value
     with app.app_context():
         try:
             manifest = _seed(random.Random(seed_value), weeks, cases, per_session, started)
-            manifest["housekeeping"] = housekept()  # the past days are folded already; the purge clears the rest
+            manifest["housekeeping"] = run_due()  # as bench/seed.py: past days are folded already, the purge clears the rest
         finally:
             close_all()
     manifest["db"] = str(path)

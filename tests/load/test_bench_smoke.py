@@ -76,12 +76,19 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     # The seed did the day's housekeeping, as a running deployment's database has it done: the servers
     # started on copies of it found nothing due rather than clearing history beside the load measured.
     assert results["seed"]["housekeeping"]["purge"].startswith("cleared ")
+    def claims(name):
+        db = sqlite3.connect(work / f"{name}.sqlite3")
+        try:
+            return dict(db.execute("SELECT job, claimed_by FROM housekeeping").fetchall())
+        finally:
+            db.close()
+
+    seeded = claims("template-main")
+    assert set(seeded) == {"purge", "backup"}, seeded
     for name, pid in (("queue_poll_idle", rows["queue_poll_idle"]["server_pid"]),
                       ("office-day", office["server_pid"])):
-        copy = sqlite3.connect(work / f"{name}.sqlite3")
-        claimed = dict(copy.execute("SELECT job, claimed_by FROM housekeeping").fetchall())
-        copy.close()
-        assert set(claimed) == {"purge", "backup"} and not claimed["purge"].endswith(f":{pid}"), claimed
+        claimed = claims(name)
+        assert claimed == seeded and not claimed["purge"].endswith(f":{pid}"), (name, claimed, seeded)
 
     # Every server it started has been stopped.
     for pid in [row["server_pid"] for row in rows.values()] + [office["server_pid"], bracket["after_server_pid"]]:
