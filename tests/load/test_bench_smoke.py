@@ -21,6 +21,15 @@ ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ("rps", "p50_ms", "p95_ms", "p99_ms", "errors", "peak_rss_mb", "ratio", "count")
 
 
+def housekeeping_claims(path):
+    """Which process claimed each of the day's housekeeping jobs in the SQLite file at `path`, by job."""
+    db = sqlite3.connect(path)
+    try:
+        return dict(db.execute("SELECT job, claimed_by FROM housekeeping").fetchall())
+    finally:
+        db.close()
+
+
 def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     out = tmp_path / "results" / "latest.json"
     work = tmp_path / "work"
@@ -76,18 +85,11 @@ def test_smoke_bench_seeds_serves_loads_and_reports(tmp_path):
     # The seed did the day's housekeeping, as a running deployment's database has it done: the servers
     # started on copies of it found nothing due rather than clearing history beside the load measured.
     assert results["seed"]["housekeeping"]["purge"].startswith("cleared ")
-    def claims(name):
-        db = sqlite3.connect(work / f"{name}.sqlite3")
-        try:
-            return dict(db.execute("SELECT job, claimed_by FROM housekeeping").fetchall())
-        finally:
-            db.close()
-
-    seeded = claims("template-main")
+    seeded = housekeeping_claims(work / "template-main.sqlite3")
     assert set(seeded) == {"purge", "backup"}, seeded
     for name, pid in (("queue_poll_idle", rows["queue_poll_idle"]["server_pid"]),
                       ("office-day", office["server_pid"])):
-        claimed = claims(name)
+        claimed = housekeeping_claims(work / f"{name}.sqlite3")
         assert claimed == seeded and not claimed["purge"].endswith(f":{pid}"), (name, claimed, seeded)
 
     # Every server it started has been stopped.
