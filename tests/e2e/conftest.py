@@ -131,8 +131,8 @@ class Watched:
         return page
 
     def close(self):
-        for context in self.contexts:
-            context.close()
+        while self.contexts:
+            self.contexts.pop().close()
 
 
 def _watching(browser, server):
